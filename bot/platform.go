@@ -1,0 +1,54 @@
+package bot
+
+import "context"
+
+// Handler receives the posts of a Source. Handle records the post (and the
+// cursor it carries) durably before it returns nil; a Source moves past a
+// post only after that. Advance records a new cursor for updates that carry
+// no post (the bot's own messages, other bots, service messages).
+type Handler interface {
+	Handle(ctx context.Context, p Post) error
+	Advance(ctx context.Context, source, cursor string) error
+}
+
+// HideOutcome says what hiding a post meant on its platform.
+type HideOutcome string
+
+// What hiding can mean, from strongest to weakest.
+const (
+	HideDeleted  HideOutcome = "deleted"  // the post is gone (Telegram deleteMessage)
+	HideRejected HideOutcome = "rejected" // a pending reply was rejected (interaction policies)
+	HideReported HideOutcome = "reported" // reported to the server's moderators
+	HideInvited  HideOutcome = "invited"  // only the author was asked to delete it
+)
+
+// Platform is one account on one platform: a stream of posts in, and the
+// three things the bot does there out. Every method that talks to the
+// network takes a context and gives up when it ends. Errors are translated
+// to this package's vocabulary (ErrNotFound, ErrForbidden, ErrTooOld,
+// ErrBadRequest, *RetryError), wrapping the original.
+type Platform interface {
+	// Name is the platform ("telegram", "mastodon", "console").
+	Name() string
+	// Account is the configured name of the account.
+	Account() string
+
+	// Receive delivers posts to h, from the position cursor ("" for the
+	// platform's default start), until ctx ends or the stream is over
+	// (returning nil), or a fatal error (ErrForbidden: token revoked).
+	Receive(ctx context.Context, cursor string, h Handler) error
+
+	// Reply posts text publicly as an answer to the post to, with
+	// visibility no wider than the post's own. key is stable across
+	// retries of the same action; platforms with idempotent requests use it.
+	Reply(ctx context.Context, to Post, text, key string) error
+	// Hide removes the post from public view as far as the platform lets
+	// the account, and says what that meant.
+	Hide(ctx context.Context, p Post, key string) (HideOutcome, error)
+	// Notify tells the author about their hidden post without quoting
+	// it: privately where the platform allows, else in the same chat.
+	Notify(ctx context.Context, about Post, text, key string) error
+	// Idempotent reports whether Reply and Notify are safe to send again
+	// with the same key after a crash left their outcome unknown.
+	Idempotent() bool
+}

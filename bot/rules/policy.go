@@ -1,0 +1,85 @@
+package rules
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+)
+
+// Action is what the bot does about a post; its value is the label of the
+// classification contract.
+type Action string
+
+// The actions of the classification contract.
+const (
+	ActReply    Action = "reply"
+	ActHide     Action = "hide"
+	ActEscalate Action = "escalate"
+)
+
+// Policy is the table that turns violations and an intent into actions:
+// which violations hide, which escalate, which intents escalate, which
+// intents get a reply, which violations get a reply, and which violations
+// suppress the reply.
+type Policy struct {
+	Hide           []Violation `yaml:"hide"`
+	Escalate       []Violation `yaml:"escalate"`
+	EscalateIntent []Intent    `yaml:"escalate_intents"`
+	ReplyIntent    []Intent    `yaml:"reply_intents"`
+	ReplyViolation []Violation `yaml:"reply_violations"`
+	NoReply        []Violation `yaml:"no_reply"`
+}
+
+// Actions returns the sorted actions for a post with the given violations
+// and intent.
+func (p Policy) Actions(violations []Violation, intent Intent) []Action {
+	has := func(set []Violation) bool {
+		for _, v := range violations {
+			if slices.Contains(set, v) {
+				return true
+			}
+		}
+		return false
+	}
+	out := make([]Action, 0, 3)
+	if has(p.Escalate) || slices.Contains(p.EscalateIntent, intent) {
+		out = append(out, ActEscalate)
+	}
+	if has(p.Hide) {
+		out = append(out, ActHide)
+	}
+	if (slices.Contains(p.ReplyIntent, intent) || has(p.ReplyViolation)) && !has(p.NoReply) {
+		out = append(out, ActReply)
+	}
+	return out
+}
+
+func (p Policy) validate() error {
+	for _, set := range [][]Violation{p.Hide, p.Escalate, p.ReplyViolation, p.NoReply} {
+		for _, v := range set {
+			if !slices.Contains(AllViolations, v) {
+				return fmt.Errorf("unknown violation %q", v)
+			}
+		}
+	}
+	for _, set := range [][]Intent{p.EscalateIntent, p.ReplyIntent} {
+		for _, i := range set {
+			if !slices.Contains(AllIntents, i) {
+				return fmt.Errorf("unknown intent %q", i)
+			}
+		}
+	}
+	return nil
+}
+
+func loadPolicy(fsys fs.FS, dir string) (Policy, error) {
+	name := dir + "/policy.yaml"
+	var p Policy
+	if err := decodeFile(fsys, name, &p); err != nil {
+		return Policy{}, err
+	}
+	if err := p.validate(); err != nil {
+		return Policy{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return p, nil
+}

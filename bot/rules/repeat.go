@@ -1,0 +1,170 @@
+package rules
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+)
+
+// RepeatConfig holds the near-duplicate measure of the repeated rule.
+type RepeatConfig struct {
+	Jaccard        float64       `yaml:"jaccard"`         // shingle Jaccard at or above which a post repeats
+	Containment    float64       `yaml:"containment"`     // containment of the shorter post at or above which it repeats
+	MinContainment int           `yaml:"min_containment"` // shingles the shorter post needs for containment to count
+	ShortTokens    int           `yaml:"short_tokens"`    // posts with fewer tokens need an exact match
+	Window         time.Duration `yaml:"window"`          // how far back the same author's posts count
+	PerAuthor      int           `yaml:"per_author"`      // how many of an author's posts are kept
+}
+
+func (c RepeatConfig) validate() error {
+	var errs []error
+	if c.Jaccard <= 0 || c.Jaccard > 1 {
+		errs = append(errs, fmt.Errorf("jaccard: %v not in (0, 1]", c.Jaccard))
+	}
+	if c.Containment <= 0 || c.Containment > 1 {
+		errs = append(errs, fmt.Errorf("containment: %v not in (0, 1]", c.Containment))
+	}
+	if c.Window <= 0 {
+		errs = append(errs, errors.New("window: must be positive"))
+	}
+	if c.PerAuthor <= 0 {
+		errs = append(errs, errors.New("per_author: must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+func loadRepeats(fsys fs.FS, dir string) (RepeatConfig, error) {
+	name := dir + "/repeated.yaml"
+	var c RepeatConfig
+	if err := decodeFile(fsys, name, &c); err != nil {
+		return RepeatConfig{}, err
+	}
+	if err := c.validate(); err != nil {
+		return RepeatConfig{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// Repeats returns the repeat measure of the ruleset.
+func (rs *Ruleset) Repeats() RepeatConfig { return rs.repeats }
+
+// Fingerprint is what the repeated rule keeps of a post: hashes of its
+// character 5-gram shingles, never its text.
+type Fingerprint struct {
+	Shingles []uint64 // sorted, distinct
+	Tokens   int      // word tokens in the normalised text
+	Exact    uint64   // hash of the whole normalised text
+}
+
+const shingleSize = 5
+
+// Fingerprint normalises a redacted text (fold; no URLs, mentions,
+// hashtags, emoji or punctuation; digits kept) and hashes its shingles.
+func (rs *Ruleset) Fingerprint(redacted string) Fingerprint {
+	f := textFold(redacted)
+	words := make([]string, 0, 32)
+	for _, w := range strings.Fields(f) {
+		if strings.HasPrefix(w, "@") || strings.HasPrefix(w, "#") || strings.Contains(w, "://") ||
+			strings.HasPrefix(w, "www.") {
+			continue
+		}
+		words = append(words, Tokens(w)...)
+	}
+	norm := strings.Join(words, " ")
+	fp := Fingerprint{Tokens: len(words), Exact: hash64(norm)}
+	r := []rune(norm)
+	if len(r) < shingleSize {
+		if len(r) > 0 {
+			fp.Shingles = []uint64{fp.Exact}
+		}
+		return fp
+	}
+	fp.Shingles = make([]uint64, 0, len(r)-shingleSize+1)
+	for i := 0; i+shingleSize <= len(r); i++ {
+		fp.Shingles = append(fp.Shingles, hash64(string(r[i:i+shingleSize])))
+	}
+	slices.Sort(fp.Shingles)
+	fp.Shingles = slices.Compact(fp.Shingles)
+	return fp
+}
+
+// IsRepeat reports whether fp repeats any of the earlier fingerprints.
+func (rs *Ruleset) IsRepeat(fp Fingerprint, earlier []Fingerprint) bool {
+	if len(fp.Shingles) == 0 {
+		return false
+	}
+	c := rs.repeats
+	for _, e := range earlier {
+		if fp.Tokens < c.ShortTokens || e.Tokens < c.ShortTokens {
+			if fp.Exact == e.Exact {
+				return true
+			}
+			continue
+		}
+		inter := intersect(fp.Shingles, e.Shingles)
+		union := len(fp.Shingles) + len(e.Shingles) - inter
+		if union > 0 && float64(inter)/float64(union) >= c.Jaccard {
+			return true
+		}
+		shorter := min(len(fp.Shingles), len(e.Shingles))
+		if shorter >= c.MinContainment && float64(inter)/float64(shorter) >= c.Containment {
+			return true
+		}
+	}
+	return false
+}
+
+func intersect(a, b []uint64) int {
+	n, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			n++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return n
+}
+
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// MarshalBinary encodes the fingerprint for storage.
+func (fp Fingerprint) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 16+8*len(fp.Shingles))
+	b = binary.AppendUvarint(b, uint64(fp.Tokens))
+	b = binary.LittleEndian.AppendUint64(b, fp.Exact)
+	for _, s := range fp.Shingles {
+		b = binary.LittleEndian.AppendUint64(b, s)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes a fingerprint written by MarshalBinary.
+func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
+	tokens, n := binary.Uvarint(b)
+	if n <= 0 || len(b[n:]) < 8 || len(b[n+8:])%8 != 0 {
+		return errors.New("fingerprint: malformed")
+	}
+	fp.Tokens = int(tokens)
+	fp.Exact = binary.LittleEndian.Uint64(b[n:])
+	rest := b[n+8:]
+	fp.Shingles = make([]uint64, len(rest)/8)
+	for i := range fp.Shingles {
+		fp.Shingles[i] = binary.LittleEndian.Uint64(rest[8*i:])
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+// Package text builds the forms of a post's text that the detectors read:
+// Display (HTML stripped, entities unescaped, NFC) and Fold (NFKC, no
+// invisible characters, no accents, lower case). It is pure.
+package text
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/html"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Display returns the text a person would read: when raw looks like HTML
+// (Mastodon statuses), tags are dropped, <br> and </p> become newlines and
+// links keep their full text; entities are unescaped; the result is NFC.
+func Display(raw string) string {
+	if strings.IndexByte(raw, '<') >= 0 && looksLikeHTML(raw) {
+		raw = stripHTML(raw)
+	} else if strings.IndexByte(raw, '&') >= 0 {
+		raw = html.UnescapeString(raw)
+	}
+	return norm.NFC.String(raw)
+}
+
+func looksLikeHTML(s string) bool {
+	for _, tag := range []string{"<p", "<br", "<a ", "<span", "<div", "</"} {
+		if strings.Contains(s, tag) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripHTML tokenises s and keeps its text. A link whose text is a
+// shortened URL (Mastodon's "invisible"/"ellipsis" spans) keeps its text
+// in full, since the spans' text is only hidden, not removed.
+func stripHTML(s string) string {
+	var b strings.Builder
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return strings.TrimSpace(b.String())
+		case html.TextToken:
+			b.Write(z.Text())
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "br":
+				b.WriteByte('\n')
+			case "p", "div", "li":
+				if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+					b.WriteByte('\n')
+				}
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			if string(name) == "p" || string(name) == "div" || string(name) == "li" {
+				b.WriteByte('\n')
+			}
+		}
+	}
+}
+
+// IsInvisible reports whether r is a format character, a variation
+// selector or a keycap mark: characters that change no letter but can
+// split a word or a number.
+func IsInvisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || (r >= 0xFE00 && r <= 0xFE0F) || r == 0x20E3 ||
+		(r >= 0xE0100 && r <= 0xE01EF)
+}
+
+var foldChain = transform.Chain(norm.NFKD, runes.Remove(runes.Predicate(func(r rune) bool {
+	return unicode.Is(unicode.Mn, r) || IsInvisible(r)
+})), norm.NFC)
+
+// Fold returns s in NFKC compatibility form, without invisible characters
+// and accents, in lower case: the form lexicons are matched against.
+func Fold(s string) string {
+	out, _, err := transform.String(foldChain, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
+}
