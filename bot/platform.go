@@ -52,3 +52,15 @@ type Platform interface {
 	// with the same key after a crash left their outcome unknown.
 	Idempotent() bool
 }
+
+// Moderators is where escalations are posted for the social team (a
+// moderators' chat, a console). Engines work without one.
+type Moderators interface {
+	Escalated(ctx context.Context, e Escalation) error
+}
+
+// Observer is an optional interface of a Platform that wants to show each
+// decision as it is made (the console does).
+type Observer interface {
+	Decided(p Post, v *Verdict)
+}

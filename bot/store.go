@@ -128,7 +128,8 @@ type Action struct {
 	Attempts  int
 	NextTry   time.Time
 	LastError string
-	Target    Post // routing of the post (no text)
+	Target    Post   // routing of the post (no text)
+	Intent    string // the post's intent, for the switches of that scope
 	Created   time.Time
 }
 

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/inps-social/inpsbot/bot"
+)
+
+// maxLine is the longest input line classify and eval accept; a longer
+// line becomes an error line, and the run goes on.
+const maxLine = 1 << 20
+
+// inputPost is one line of the batch contract.
+type inputPost struct {
+	ID       json.RawMessage `json:"id"`
+	Text     *string         `json:"text"`
+	Author   string          `json:"author"`
+	Channel  string          `json:"channel"`
+	Platform string          `json:"platform"`
+	TS       string          `json:"ts"`
+}
+
+// errorLine is the output for a malformed input line.
+type errorLine struct {
+	ID    string `json:"id"`
+	Line  int    `json:"line,omitempty"`
+	Error string `json:"error"`
+}
+
+// parsePost decodes one input line into a post; the id is echoed even when
+// the rest is wrong.
+func parsePost(line []byte) (bot.Post, string, error) {
+	var in inputPost
+	if err := json.Unmarshal(line, &in); err != nil {
+		return bot.Post{}, "", fmt.Errorf("invalid JSON: %v", jsonMessage(err))
+	}
+	id := rawID(in.ID)
+	if in.Text == nil {
+		return bot.Post{}, id, errors.New(`missing field "text"`)
+	}
+	p := bot.Post{ID: id, Text: *in.Text, Author: in.Author, Channel: in.Channel,
+		Platform: in.Platform, Account: "batch", Kind: bot.KindComment}
+	if p.Platform == "" {
+		p.Platform = "batch"
+	}
+	if in.TS != "" {
+		t, err := time.Parse(time.RFC3339, in.TS)
+		if err != nil {
+			return bot.Post{}, id, errors.New(`field "ts": not an RFC 3339 time`)
+		}
+		p.Time = t
+	}
+	return p, id, nil
+}
+
+// jsonMessage keeps a JSON error free of the input's text.
+func jsonMessage(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q has the wrong type", te.Field)
+	}
+	return "cannot decode"
+}
+
+func rawID(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(bytes.TrimSpace(raw))
+}
+
+// lineReader yields the lines of r, without their end, each at most
+// maxLine bytes; a longer line is reported and skipped.
+type lineReader struct {
+	r    *bufio.Reader
+	n    int
+	long bool
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, 256<<10)}
+}
+
+// next returns the next line and its number; io.EOF at the end.
+func (lr *lineReader) next(buf []byte) ([]byte, int, error) {
+	buf = buf[:0]
+	lr.long = false
+	for {
+		chunk, err := lr.r.ReadSlice('\n')
+		if len(buf)+len(chunk) <= maxLine {
+			buf = append(buf, chunk...)
+		} else {
+			lr.long = true
+		}
+		switch {
+		case err == nil:
+			lr.n++
+			return bytes.TrimRight(buf, "\r\n"), lr.n, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			if len(buf) == 0 && !lr.long {
+				return nil, lr.n, io.EOF
+			}
+			lr.n++
+			return bytes.TrimRight(buf, "\r\n"), lr.n, nil
+		default:
+			return nil, lr.n, err
+		}
+	}
+}
+
+func cmdClassify(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "configuration file (default $INPSBOT_CONFIG)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: inpsbot classify [--config FILE] < posts.jsonl > verdicts.jsonl")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	cfg, err := loadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	resp, err := newResponder(cfg)
+	if err != nil {
+		return err
+	}
+	return classifyStream(resp, stdin, stdout)
+}
+
+// classifyStream runs the batch contract: one verdict (or error) line per
+// input line, in order, in constant memory but for the bounded per-author
+// fingerprints of the repeated rule.
+func classifyStream(resp *bot.Responder, stdin io.Reader, stdout io.Writer) error {
+	hist := bot.NewHistory(resp.Rules().Repeats())
+	lr := newLineReader(stdin)
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	var buf []byte
+	for {
+		line, n, err := lr.next(buf)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			w.Flush()
+			return fmt.Errorf("classify: read input at line %d: %w", n+1, err)
+		}
+		buf = line[:0]
+		if lr.long {
+			if err := enc.Encode(errorLine{Line: n, Error: fmt.Sprintf("line %d: longer than %d bytes", n, maxLine)}); err != nil {
+				return fmt.Errorf("classify: write output: %w", err)
+			}
+			continue
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			if err := enc.Encode(errorLine{Line: n, Error: fmt.Sprintf("line %d: empty line", n)}); err != nil {
+				return fmt.Errorf("classify: write output: %w", err)
+			}
+			continue
+		}
+		p, id, perr := parsePost(line)
+		var out any
+		if perr != nil {
+			el := errorLine{ID: id, Error: perr.Error()}
+			if id == "" {
+				el.Line = n
+				el.Error = "line " + strconv.Itoa(n) + ": " + el.Error
+			}
+			out = el
+		} else {
+			v := resp.Decide(p, hist.Earlier(p))
+			hist.Add(p, v.Fingerprint)
+			out = v
+		}
+		if err := enc.Encode(out); err != nil {
+			return fmt.Errorf("classify: write output: %w", err)
+		}
+		if lr.r.Buffered() == 0 {
+			if err := w.Flush(); err != nil {
+				return fmt.Errorf("classify: write output: %w", err)
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("classify: write output: %w", err)
+	}
+	return nil
+}
+
+func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "configuration file (default $INPSBOT_CONFIG)")
+	platform := fs.String("platform", "telegram", "platform the reply is written for: telegram or mastodon")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: inpsbot check [--config FILE] [--platform P] "testo"   (or the text on stdin)`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	var txt string
+	if fs.NArg() > 0 {
+		txt = strings.Join(fs.Args(), " ")
+	} else {
+		b, err := io.ReadAll(io.LimitReader(stdin, maxLine))
+		if err != nil {
+			return fmt.Errorf("check: read input: %w", err)
+		}
+		txt = string(b)
+	}
+	if strings.TrimSpace(txt) == "" {
+		return usageError{"check: no text given"}
+	}
+	cfg, err := loadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	resp, err := newResponder(cfg)
+	if err != nil {
+		return err
+	}
+	p := bot.Post{Platform: *platform, Account: "check", ID: "check", Text: txt, Kind: bot.KindComment}
+	v := resp.Decide(p, nil)
+	_, err = io.WriteString(stdout, bot.Explain(v))
+	return err
+}

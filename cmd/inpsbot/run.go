@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/inps-social/inpsbot/adapters/console"
+	"github.com/inps-social/inpsbot/adapters/sqlite"
+	"github.com/inps-social/inpsbot/bot"
+)
+
+// newLogger builds the one logger of the process: JSON on stderr, or the
+// console form, at the configured level.
+func newLogger(cfg *Config, stderr io.Writer) zerolog.Logger {
+	var w io.Writer = stderr
+	if cfg.LogFormat == "console" {
+		w = zerolog.ConsoleWriter{Out: stderr, NoColor: true}
+	}
+	lvl, err := zerolog.ParseLevel(strings.ToLower(cfg.LogLevel))
+	if err != nil {
+		lvl = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// openStore opens the SQLite store in the data dir, creating the dir.
+func openStore(ctx context.Context, cfg *Config) (*sqlite.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "inpsbot.db"))
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return st, nil
+}
+
+func engineConfig(cfg *Config, key []byte) bot.EngineConfig {
+	return bot.EngineConfig{
+		Mode:         bot.Mode(cfg.Mode),
+		AuthorKey:    key,
+		RetryBase:    cfg.Engine.RetryBase,
+		RetryMax:     cfg.Engine.RetryMax,
+		MaxAttempts:  cfg.Engine.MaxAttempts,
+		Grace:        cfg.Engine.Grace,
+		SendTimeout:  cfg.Engine.SendTimeout,
+		StrikeLimit:  cfg.Engine.StrikeLimit,
+		StrikeWindow: cfg.Engine.StrikeWindow,
+	}
+}
+
+// flagString registers a string flag that overrides a config field only
+// when given.
+type flagString struct {
+	set bool
+	val string
+}
+
+func (f *flagString) String() string     { return f.val }
+func (f *flagString) Set(v string) error { f.val, f.set = v, true; return nil }
+
+func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "configuration file (default $INPSBOT_CONFIG)")
+	var dataDir, adminAddr, mode, logLevel flagString
+	fs.Var(&dataDir, "data-dir", "directory of the database (overrides data_dir)")
+	fs.Var(&adminAddr, "admin-addr", `admin server address, "" to disable (overrides admin.addr)`)
+	fs.Var(&mode, "mode", "default mode: auto, approve, dry-run or off (overrides mode)")
+	fs.Var(&logLevel, "log-level", "debug, info, warn or error (overrides log_level)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: inpsbot run [--config FILE] [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	cfg, err := loadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		fl  *flagString
+		dst *string
+	}{{&dataDir, &cfg.DataDir}, {&adminAddr, &cfg.Admin.Addr}, {&mode, &cfg.Mode}, {&logLevel, &cfg.LogLevel}} {
+		if f.fl.set {
+			*f.dst = f.fl.val
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	return serve(ctx, cfg, stdin, stdout, log)
+}
+
+// serve wires the store, the responder, the platforms and the engine, and
+// runs them until ctx ends or the console's input does.
+func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout io.Writer, log zerolog.Logger) (err error) {
+	resp, err := newResponder(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("store: close: %w", cerr)
+		}
+	}()
+	key, err := cfg.authorKey()
+	if err != nil {
+		return err
+	}
+	platforms, err := startPlatforms(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	var cons *console.Platform
+	if len(platforms) == 0 {
+		cons = console.New(stdin, stdout)
+		platforms = append(platforms, cons)
+		log.Info().Msg("no platform configured: serving the console (one post per line, Ctrl-D to end)")
+	}
+	eng, err := bot.NewEngine(engineConfig(cfg, key), st, resp, platforms, log)
+	if err != nil {
+		return err
+	}
+	if cons != nil {
+		eng.AddModerators(cons)
+	}
+	if n, err := eng.Purge(ctx, cfg.Retention); err != nil {
+		log.Error().Err(err).Msg("retention purge failed")
+	} else if n > 0 {
+		log.Info().Int64("rows", n).Msg("retention purge")
+	}
+	log.Info().Str("version", version).Int("platforms", len(platforms)).Str("mode", cfg.Mode).Msg("inpsbot started")
+	err = eng.Run(ctx)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info().Msg("inpsbot stopped")
+	return nil
+}
+
+// startPlatforms builds every configured platform account; one that cannot
+// start stops the whole start, so that the bot never runs half-configured.
+func startPlatforms(ctx context.Context, cfg *Config, log zerolog.Logger) ([]bot.Platform, error) {
+	var out []bot.Platform
+	_ = ctx
+	_ = log
+	if len(cfg.Telegram) > 0 || len(cfg.Mastodon) > 0 {
+		return nil, errors.New("platforms: telegram and mastodon are not wired yet")
+	}
+	return out, nil
+}
+
+func cmdForget(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("forget", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "configuration file (default $INPSBOT_CONFIG)")
+	platform := fs.String("platform", "", "platform of the author: telegram, mastodon or console")
+	author := fs.String("author", "", "the author's platform id (Telegram user id, Mastodon account)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: inpsbot forget [--config FILE] --platform P --author A")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *platform == "" || *author == "" {
+		return usageError{"forget: --platform and --author are required"}
+	}
+	cfg, err := loadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	key, err := cfg.authorKey()
+	if err != nil {
+		return err
+	}
+	resp, err := newResponder(cfg)
+	if err != nil {
+		return err
+	}
+	eng, err := bot.NewEngine(engineConfig(cfg, key), st, resp, nil, zerolog.Nop())
+	if err != nil {
+		return err
+	}
+	n, err := eng.Forget(ctx, *platform, *author, "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "erased %d stored rows of that author on %s\n", n, *platform)
+	return nil
+}
