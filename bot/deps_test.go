@@ -14,7 +14,7 @@ func TestDomainImportsNoAdapter(t *testing.T) {
 		t.Skipf("go list unavailable: %v", err)
 	}
 	forbidden := []string{"/adapters/", "/replies", "/configs", "go-telegram", "go-mastodon", "sqlite",
-		"prometheus", "robfig/cron", "net/http"}
+		"prometheus", "robfig/cron", "net/http/httptest"}
 	for _, pkg := range strings.Fields(string(out)) {
 		for _, f := range forbidden {
 			if strings.Contains(pkg, f) {

@@ -76,7 +76,7 @@ func (r *Responder) Decide(p Post, earlier []rules.Fingerprint) *Verdict {
 	if len(kinds) > 0 {
 		v.Violations = append(v.Violations, rules.PersonalData)
 	}
-	v.Fingerprint = r.rules.Fingerprint(redacted)
+	v.Fingerprint = res.Fingerprint
 	if p.Author != "" && res.Intent != rules.Thanks && r.rules.IsRepeat(v.Fingerprint, earlier) {
 		v.Violations = append(v.Violations, rules.Repeated)
 	}

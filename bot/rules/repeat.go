@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // RepeatConfig holds the near-duplicate measure of the repeated rule.
@@ -66,27 +66,51 @@ const shingleSize = 5
 // Fingerprint normalises a redacted text (fold; no URLs, mentions,
 // hashtags, emoji or punctuation; digits kept) and hashes its shingles.
 func (rs *Ruleset) Fingerprint(redacted string) Fingerprint {
-	f := textFold(redacted)
-	words := make([]string, 0, 32)
-	for _, w := range strings.Fields(f) {
-		if strings.HasPrefix(w, "@") || strings.HasPrefix(w, "#") || strings.Contains(w, "://") ||
-			strings.HasPrefix(w, "www.") {
+	return fingerprintFolded(textFold(redacted))
+}
+
+func fingerprintFolded(f string) Fingerprint {
+	norm := make([]byte, 0, len(f))
+	tokens := 0
+	for w := range strings.FieldsSeq(f) {
+		if w[0] == '@' || w[0] == '#' || strings.Contains(w, "://") || strings.HasPrefix(w, "www.") {
 			continue
 		}
-		words = append(words, Tokens(w)...)
+		// Keep the word's letters and digits; any other character splits
+		// it, as Tokens does.
+		inToken := false
+		for _, r := range w {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 0x7f && isLetter(r) {
+				if !inToken {
+					if len(norm) > 0 {
+						norm = append(norm, ' ')
+					}
+					tokens++
+					inToken = true
+				}
+				norm = utf8.AppendRune(norm, r)
+			} else {
+				inToken = false
+			}
+		}
 	}
-	norm := strings.Join(words, " ")
-	fp := Fingerprint{Tokens: len(words), Exact: hash64(norm)}
-	r := []rune(norm)
-	if len(r) < shingleSize {
-		if len(r) > 0 {
+	fp := Fingerprint{Tokens: tokens, Exact: hashBytes(norm)}
+	// Byte offsets of each rune, so that shingles are 5 characters long.
+	starts := make([]int, 0, len(norm)+1)
+	for i := range string(norm) {
+		starts = append(starts, i)
+	}
+	starts = append(starts, len(norm))
+	runes := len(starts) - 1
+	if runes < shingleSize {
+		if runes > 0 {
 			fp.Shingles = []uint64{fp.Exact}
 		}
 		return fp
 	}
-	fp.Shingles = make([]uint64, 0, len(r)-shingleSize+1)
-	for i := 0; i+shingleSize <= len(r); i++ {
-		fp.Shingles = append(fp.Shingles, hash64(string(r[i:i+shingleSize])))
+	fp.Shingles = make([]uint64, 0, runes-shingleSize+1)
+	for i := 0; i+shingleSize <= runes; i++ {
+		fp.Shingles = append(fp.Shingles, hashBytes(norm[starts[i]:starts[i+shingleSize]]))
 	}
 	slices.Sort(fp.Shingles)
 	fp.Shingles = slices.Compact(fp.Shingles)
@@ -136,10 +160,14 @@ func intersect(a, b []uint64) int {
 	return n
 }
 
-func hash64(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
+// hashBytes is 64-bit FNV-1a, inline to stay off the heap.
+func hashBytes(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // MarshalBinary encodes the fingerprint for storage.

@@ -37,6 +37,8 @@ type Result struct {
 	Intent     Intent
 	Personal   bool
 	Evidence   []Evidence
+	// Fingerprint is what the repeated rule keeps of the post.
+	Fingerprint Fingerprint
 }
 
 // post is the shared, prepared form of an Input that every rule reads.
@@ -69,7 +71,8 @@ func (rs *Ruleset) Analyze(in Input) Result {
 	slices.Sort(viol)
 	viol = slices.Compact(viol)
 	intent, personal, iev := rs.intents.classify(p, viol)
-	return Result{Violations: viol, Intent: intent, Personal: personal, Evidence: append(ev, iev...)}
+	return Result{Violations: viol, Intent: intent, Personal: personal, Evidence: append(ev, iev...),
+		Fingerprint: fingerprintFolded(p.fold)}
 }
 
 // Policy returns the action table of the ruleset.

@@ -6,6 +6,7 @@ package text
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/text/runes"
@@ -79,7 +80,44 @@ var foldChain = transform.Chain(norm.NFKD, runes.Remove(runes.Predicate(func(r r
 
 // Fold returns s in NFKC compatibility form, without invisible characters
 // and accents, in lower case: the form lexicons are matched against.
+//
+// ASCII and the Latin blocks go through a precomputed table; any other
+// character sends the whole string through the full Unicode chain.
 func Fold(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r >= latinEnd || r == utf8.RuneError {
+			return foldSlow(s)
+		}
+		b = append(b, latinFold[r]...)
+		i += n
+	}
+	return string(b)
+}
+
+// latinEnd bounds the table: Latin-1 Supplement, Latin Extended-A and -B,
+// IPA and the combining marks.
+const latinEnd = 0x370
+
+var latinFold = func() [latinEnd]string {
+	var t [latinEnd]string
+	for r := rune(0); r < latinEnd; r++ {
+		t[r] = foldSlow(string(r))
+	}
+	return t
+}()
+
+func foldSlow(s string) string {
 	out, _, err := transform.String(foldChain, s)
 	if err != nil {
 		out = s

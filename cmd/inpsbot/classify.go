@@ -41,7 +41,8 @@ type errorLine struct {
 func parsePost(line []byte) (bot.Post, string, error) {
 	var in inputPost
 	if err := json.Unmarshal(line, &in); err != nil {
-		return bot.Post{}, "", fmt.Errorf("invalid JSON: %v", jsonMessage(err))
+		// A field of the wrong type still leaves the id decoded.
+		return bot.Post{}, rawID(in.ID), fmt.Errorf("invalid JSON: %v", jsonMessage(err))
 	}
 	id := rawID(in.ID)
 	if in.Text == nil {

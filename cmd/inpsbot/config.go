@@ -75,6 +75,7 @@ type TelegramAccount struct {
 	WebhookSecret Secret        `yaml:"webhook_secret"`
 	Listen        string        `yaml:"listen"`
 	PollTimeout   time.Duration `yaml:"poll_timeout"`
+	HTTPTimeout   time.Duration `yaml:"http_timeout"`
 }
 
 // MastodonAccount is one Mastodon account.
@@ -88,6 +89,7 @@ type MastodonAccount struct {
 	ReportComment  string        `yaml:"report_comment"`
 	ReportForward  bool          `yaml:"report_forward"`
 	RejectReplies  bool          `yaml:"reject_replies"`
+	HTTPTimeout    time.Duration `yaml:"http_timeout"`
 }
 
 // ScheduleConfig holds the cron specs of the scheduled jobs.

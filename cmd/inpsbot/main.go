@@ -6,6 +6,7 @@
 //	inpsbot check     one text, a human-readable verdict
 //	inpsbot eval      measure the classifier on a labelled corpus
 //	inpsbot forget    erase every stored reference to an author
+//	inpsbot sample    write synthetic posts for benchmarks
 package main
 
 import (
@@ -52,6 +53,7 @@ commands:
   check     print a human-readable verdict on one text: inpsbot check "testo"
   eval      measure the classifier on a labelled corpus: inpsbot eval FILE.jsonl
   forget    erase an author's data: inpsbot forget --platform P --author A
+  sample    write synthetic posts in the classify format, for benchmarks
   version   print the version
 
 Every command takes --config FILE (or INPSBOT_CONFIG); run "inpsbot <command> -h"
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdEval(rest, stdout, stderr, getenv)
 	case "forget":
 		return cmdForget(ctx, rest, stdout, stderr, getenv)
+	case "sample":
+		return cmdSample(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "inpsbot", version)
 		return nil

@@ -13,7 +13,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/inps-social/inpsbot/adapters/console"
+	"github.com/inps-social/inpsbot/adapters/mastodon"
 	"github.com/inps-social/inpsbot/adapters/sqlite"
+	"github.com/inps-social/inpsbot/adapters/telegram"
 	"github.com/inps-social/inpsbot/bot"
 )
 
@@ -157,10 +159,30 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout io.Writer, 
 // start stops the whole start, so that the bot never runs half-configured.
 func startPlatforms(ctx context.Context, cfg *Config, log zerolog.Logger) ([]bot.Platform, error) {
 	var out []bot.Platform
-	_ = ctx
-	_ = log
-	if len(cfg.Telegram) > 0 || len(cfg.Mastodon) > 0 {
-		return nil, errors.New("platforms: telegram and mastodon are not wired yet")
+	for i, a := range cfg.Telegram {
+		pl, err := telegram.New(ctx, telegram.Config{
+			Account: a.Account, Token: string(a.Token), APIURL: a.APIURL, Mode: a.Mode,
+			WebhookURL: a.WebhookURL, WebhookSecret: string(a.WebhookSecret), ListenAddr: a.Listen,
+			PollTimeout: a.PollTimeout, HTTPTimeout: a.HTTPTimeout,
+			Log: log.With().Str("component", "telegram").Str("account", a.Account).Logger(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("telegram[%d] (%s): %w", i, a.Account, err)
+		}
+		out = append(out, pl)
+	}
+	for i, a := range cfg.Mastodon {
+		streaming := a.Streaming == nil || *a.Streaming
+		pl, err := mastodon.New(ctx, mastodon.Config{
+			Account: a.Account, Server: a.Server, Token: string(a.Token), Streaming: streaming,
+			PollInterval: a.PollInterval, HTTPTimeout: a.HTTPTimeout,
+			ReportCategory: a.ReportCategory, ReportComment: a.ReportComment,
+			ReportForward: a.ReportForward, RejectReplies: a.RejectReplies,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("mastodon[%d] (%s): %w", i, a.Account, err)
+		}
+		out = append(out, pl)
 	}
 	return out, nil
 }

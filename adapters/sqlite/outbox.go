@@ -1,0 +1,207 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/inps-social/inpsbot/bot"
+)
+
+// maxNote bounds the error text kept on an outbox row.
+const maxNote = 1024
+
+// actionColumns lists the outbox columns in the order scanAction reads them.
+const actionColumns = `id, post_key, kind, text, state, attempts, next_try, last_error, created,
+	t_platform, t_account, t_post_id, t_channel, t_author, t_handle, t_reply_to, t_kind, t_visibility,
+	t_url, t_time`
+
+// insertAction adds an outbox row; the target's text is never stored.
+func insertAction(ctx context.Context, tx *sql.Tx, a bot.Action, authorFP string) (int64, error) {
+	if !validState(a.State) {
+		return 0, fmt.Errorf("action for %s: unknown state %q", a.PostKey, a.State)
+	}
+	t := a.Target
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (post_key, kind, text, state, attempts, next_try,
+		last_error, created, author_fp, t_platform, t_account, t_post_id, t_channel, t_author, t_handle,
+		t_reply_to, t_kind, t_visibility, t_url, t_time)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.PostKey, string(a.Kind), a.Text, string(a.State), a.Attempts, unixNano(a.NextTry),
+		note(a.LastError), unixNano(a.Created), authorFP, t.Platform, t.Account, t.ID, t.Channel, t.Author,
+		t.Handle, t.ReplyTo, string(t.Kind), t.Visibility, t.URL, unixNano(t.Time))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+func scanAction(sc scanner) (bot.Action, error) {
+	var (
+		a                       bot.Action
+		kind, state, tkind      string
+		nextTry, created, tTime int64
+	)
+	t := &a.Target
+	err := sc.Scan(&a.ID, &a.PostKey, &kind, &a.Text, &state, &a.Attempts, &nextTry, &a.LastError, &created,
+		&t.Platform, &t.Account, &t.ID, &t.Channel, &t.Author, &t.Handle, &t.ReplyTo, &tkind, &t.Visibility,
+		&t.URL, &tTime)
+	if err != nil {
+		return bot.Action{}, err
+	}
+	a.Kind = bot.OutboxKind(kind)
+	a.State = bot.ActionState(state)
+	t.Kind = bot.PostKind(tkind)
+	a.NextTry = fromUnixNano(nextTry)
+	a.Created = fromUnixNano(created)
+	t.Time = fromUnixNano(tTime)
+	return a, nil
+}
+
+// queryActions runs a query over actionColumns.
+func (s *Store) queryActions(ctx context.Context, query string, args ...any) ([]bot.Action, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+actionColumns+" FROM outbox "+query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var as []bot.Action
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, err
+		}
+		as = append(as, a)
+	}
+	return as, rows.Err()
+}
+
+// Due returns pending actions whose next try is at or before now, oldest
+// first, at most limit (all when limit is 0 or less).
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]bot.Action, error) {
+	as, err := s.queryActions(ctx, "WHERE state = ? AND next_try <= ? ORDER BY id LIMIT ?",
+		string(bot.StatePending), unixNano(now), limitOrAll(limit))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: due actions: %w", err)
+	}
+	return as, nil
+}
+
+// Pending counts actions still to send (pending or sending).
+func (s *Store) Pending(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE state IN (?, ?)",
+		string(bot.StatePending), string(bot.StateSending)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: pending actions: %w", err)
+	}
+	return n, nil
+}
+
+// Begin marks a pending action as being sent and counts the attempt. It
+// returns false when the action is not pending (another worker took it,
+// or it was settled).
+func (s *Store) Begin(ctx context.Context, id int64, now time.Time) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = attempts + 1, last_try = ?
+		WHERE id = ? AND state = ?`,
+		string(bot.StateSending), unixNano(now), id, string(bot.StatePending))
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlite: begin action %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// Settle ends an attempt: it sets the action's state, its last error and
+// its next try (used when the state is pending again). It also moves a
+// proposed action on, once a moderator decided. An unknown id gives an
+// error wrapping bot.ErrNotFound.
+func (s *Store) Settle(ctx context.Context, id int64, state bot.ActionState, note string, next time.Time) error {
+	err := s.settle(ctx, id, state, note, next)
+	if err != nil {
+		return fmt.Errorf("sqlite: settle action %d: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) settle(ctx context.Context, id int64, state bot.ActionState, msg string, next time.Time) error {
+	if !validState(state) {
+		return fmt.Errorf("unknown state %q", state)
+	}
+	res, err := s.w.ExecContext(ctx, "UPDATE outbox SET state = ?, last_error = ?, next_try = ? WHERE id = ?",
+		string(state), note(msg), unixNano(next), id)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = bot.ErrNotFound
+	}
+	return err
+}
+
+// InDoubt returns the actions left in state sending, oldest first: after a
+// crash, their outcome is unknown.
+func (s *Store) InDoubt(ctx context.Context) ([]bot.Action, error) {
+	as, err := s.queryActions(ctx, "WHERE state = ? ORDER BY id", string(bot.StateSending))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: actions in doubt: %w", err)
+	}
+	return as, nil
+}
+
+// Action returns one action by id; an unknown id gives an error wrapping
+// bot.ErrNotFound.
+func (s *Store) Action(ctx context.Context, id int64) (bot.Action, error) {
+	a, err := scanAction(s.r.QueryRowContext(ctx, "SELECT "+actionColumns+" FROM outbox WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = bot.ErrNotFound
+	}
+	if err != nil {
+		return bot.Action{}, fmt.Errorf("sqlite: action %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// Actions lists actions in a state, newest first, at most limit (all when
+// limit is 0 or less).
+func (s *Store) Actions(ctx context.Context, state bot.ActionState, limit int) ([]bot.Action, error) {
+	as, err := s.queryActions(ctx, "WHERE state = ? ORDER BY id DESC LIMIT ?", string(state), limitOrAll(limit))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s actions: %w", state, err)
+	}
+	return as, nil
+}
+
+func validState(s bot.ActionState) bool {
+	switch s {
+	case bot.StatePending, bot.StateProposed, bot.StateSending, bot.StateSent, bot.StateFailed,
+		bot.StateSkipped, bot.StateUnknown:
+		return true
+	}
+	return false
+}
+
+// note bounds an error text to maxNote bytes of valid UTF-8.
+func note(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= maxNote {
+		return s
+	}
+	s = s[:maxNote]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}

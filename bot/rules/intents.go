@@ -1,0 +1,478 @@
+package rules
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/inps-social/inpsbot/bot/text"
+)
+
+// The intent matcher scores evidence. Every entry of intents.yaml is a
+// word or a phrase of whole folded tokens (a trailing "*" makes a token a
+// prefix) with a signed weight towards one score: an intent, the "ask"
+// score (the post asks something), or the "personal" score (the post is
+// about the writer's own records). A post's scores are the sums of the
+// weights of the distinct entries it contains; a short decision over the
+// scores, the thresholds and the violations already found picks the intent
+// and the personal flag. Everything that can be tuned lives in the YAML.
+
+// Score slots beyond the intents.
+const (
+	slotAsk      = len(intentOrder)     // the post asks a question or a service
+	slotPersonal = len(intentOrder) + 1 // the post is about the writer's own case
+	numSlots     = len(intentOrder) + 2
+)
+
+// intentOrder fixes the slot of each intent; it is AllIntents.
+var intentOrder = [...]Intent{Naspi, AssegnoUnico, ISEE, ADI, Pensione, CedolinoPensione, CertificazioneUnica,
+	Invalidita, Famiglia, Malattia, AccessoServizi, Contributi, LavoroDomestico, CassaIntegrazione, Pagamenti,
+	Complaint, ForgetMe, Thanks, None}
+
+// slotNames maps a score name of intents.yaml to its slot.
+var slotNames = func() map[string]int {
+	m := make(map[string]int, numSlots)
+	for i, in := range intentOrder {
+		m[string(in)] = i
+	}
+	m["ask"] = slotAsk
+	m["personal"] = slotPersonal
+	return m
+}()
+
+func slotName(s int) string {
+	switch s {
+	case slotAsk:
+		return "ask"
+	case slotPersonal:
+		return "personal"
+	}
+	return string(intentOrder[s])
+}
+
+// Pseudo-tokens the tokenizer emits besides words.
+const (
+	tokQuestion = "?"     // one or more question marks
+	tokUser     = "@user" // a mention of an account other than INPS
+	tokINPS     = "@inps" // a mention of an INPS account
+	tokURL      = "<url>" // a link; its text is not matched
+)
+
+// intentThresholds are the cut-offs of the decision.
+type intentThresholds struct {
+	Topic            float64 `yaml:"topic"`             // a topic's score needed to be the intent
+	Complaint        float64 `yaml:"complaint"`         // complaint score needed
+	HostileComplaint float64 `yaml:"hostile_complaint"` // complaint score needed when a hostile violation is present
+	Thanks           float64 `yaml:"thanks"`            // thanks score needed
+	ForgetMe         float64 `yaml:"forget_me"`         // forget_me score needed
+	Ask              float64 `yaml:"ask"`               // ask score at which the post asks something
+	Personal         float64 `yaml:"personal"`          // personal score at which personal is true
+}
+
+// violationEffect is how one violation already found steers the intent.
+type violationEffect struct {
+	ForceNone        bool `yaml:"force_none"`         // the post is none whatever it says
+	NoPIIPersonal    bool `yaml:"no_pii_personal"`    // personal data do not make it personal
+	Hostile          bool `yaml:"hostile"`            // a topic needs a question; complaint needs hostile_complaint
+	NoComplaint      bool `yaml:"no_complaint"`       // never a complaint
+	TopicAsComplaint bool `yaml:"topic_as_complaint"` // with no question, a topic mention is a complaint
+}
+
+// intentsFile is the schema of intents.yaml; the scores section is walked
+// by hand to keep each entry's line.
+type intentsFile struct {
+	Skip         []string                   `yaml:"skip"`
+	Thresholds   intentThresholds           `yaml:"thresholds"`
+	Violations   map[string]violationEffect `yaml:"violations"`
+	PII          map[string]float64         `yaml:"pii"`
+	PersonalBias map[string]float64         `yaml:"personal_bias"`
+	Priority     []string                   `yaml:"priority"`
+	Overrides    []overrideRule             `yaml:"overrides"`
+	Scores       yaml.Node                  `yaml:"scores"`
+}
+
+// overrideRule is a neighbour rule: when Intent scores at least Min, it
+// wins over the best topic if that topic is one of Over.
+type overrideRule struct {
+	Intent string   `yaml:"intent"`
+	Min    float64  `yaml:"min"`
+	Over   []string `yaml:"over"`
+}
+
+// override is the compiled overrideRule.
+type override struct {
+	slot int
+	min  float64
+	over [numSlots]bool
+}
+
+// pattern is one token of an entry: an exact token or a prefix.
+type pattern struct {
+	s      string
+	prefix bool
+}
+
+func (pt pattern) matches(tok string) bool {
+	if pt.prefix {
+		return strings.HasPrefix(tok, pt.s)
+	}
+	return tok == pt.s
+}
+
+// entry is one weighted word or phrase.
+type entry struct {
+	slot   int
+	weight float64
+	toks   []pattern // first token is found through the trie
+	match  string    // the entry as written in the file
+}
+
+// trieNode is a node of the byte trie over the first tokens of entries.
+type trieNode struct {
+	edgeLo, edgeHi int32   // children: edges[edgeLo:edgeHi]
+	exact          []int32 // entries whose first token is this string
+	prefix         []int32 // entries whose first token has this prefix
+	skip           bool    // the string is a skip word
+}
+
+type trieEdge struct {
+	b    byte
+	next int32
+}
+
+// intentRules is the compiled form of intents.yaml. It is immutable.
+type intentRules struct {
+	entries   []entry
+	nodes     []trieNode
+	edges     []trieEdge
+	root      [256]int32 // first byte → node (0: none)
+	th        intentThresholds
+	viol      map[Violation]violationEffect
+	pii       map[string]float64
+	bias      [numSlots]float64
+	rank      [numSlots]int // tie-break rank of each topic (lower wins)
+	overrides []override
+	file      string
+	numTopics int
+}
+
+// buildTrie is the mutable form of the trie while loading.
+type buildNode struct {
+	kids   map[byte]*buildNode
+	exact  []int32
+	prefix []int32
+	skip   bool
+}
+
+func (b *buildNode) child(c byte) *buildNode {
+	if b.kids == nil {
+		b.kids = map[byte]*buildNode{}
+	}
+	n := b.kids[c]
+	if n == nil {
+		n = &buildNode{}
+		b.kids[c] = n
+	}
+	return n
+}
+
+func (b *buildNode) walk(s string) *buildNode {
+	n := b
+	for i := 0; i < len(s); i++ {
+		n = n.child(s[i])
+	}
+	return n
+}
+
+// loadIntents reads and compiles dir/intents.yaml. Errors name the file
+// and, for entries, thresholds and labels, the line.
+func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
+	name := dir + "/intents.yaml"
+	var f intentsFile
+	if err := decodeFile(fsys, name, &f); err != nil {
+		return nil, err
+	}
+	raw, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	ir := &intentRules{file: name, viol: map[Violation]violationEffect{}, pii: map[string]float64{}}
+	var errs []error
+	bad := func(path []string, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s:%d: %s", name, lineOf(&doc, path...), fmt.Sprintf(format, a...)))
+	}
+
+	t := f.Thresholds
+	for _, c := range []struct {
+		key string
+		v   float64
+	}{{"topic", t.Topic}, {"complaint", t.Complaint}, {"hostile_complaint", t.HostileComplaint},
+		{"thanks", t.Thanks}, {"forget_me", t.ForgetMe}, {"ask", t.Ask}, {"personal", t.Personal}} {
+		if !(c.v > 0) || math.IsInf(c.v, 0) {
+			bad([]string{"thresholds", c.key}, "threshold %s: %v must be a positive number", c.key, c.v)
+		}
+	}
+	ir.th = t
+
+	for k, v := range f.Violations {
+		if !slices.Contains(AllViolations, Violation(k)) {
+			bad([]string{"violations", k}, "unknown violation %q", k)
+			continue
+		}
+		ir.viol[Violation(k)] = v
+	}
+	for k, w := range f.PII {
+		if !validWeight(w) {
+			bad([]string{"pii", k}, "pii %s: bad weight %v", k, w)
+		}
+		ir.pii[k] = w
+	}
+	for k, w := range f.PersonalBias {
+		s, ok := slotNames[k]
+		if !ok || s >= len(intentOrder) {
+			bad([]string{"personal_bias", k}, "unknown intent %q", k)
+			continue
+		}
+		if !validWeight(w) {
+			bad([]string{"personal_bias", k}, "personal_bias %s: bad weight %v", k, w)
+		}
+		ir.bias[s] = w
+	}
+	for i := range ir.rank {
+		ir.rank[i] = len(ir.rank)
+	}
+	for i, k := range f.Priority {
+		s, ok := slotNames[k]
+		if !ok || s >= len(intentOrder) || !intentOrder[s].IsTopic() {
+			errs = append(errs, fmt.Errorf("%s:%d: priority: %q is not a topic intent", name, lineOfSeq(&doc, i, "priority"), k))
+			continue
+		}
+		ir.rank[s] = i
+	}
+
+	for i, o := range f.Overrides {
+		line := lineOfSeq(&doc, i, "overrides")
+		s, ok := slotNames[o.Intent]
+		if !ok || s >= len(intentOrder) || !intentOrder[s].IsTopic() {
+			errs = append(errs, fmt.Errorf("%s:%d: overrides: intent %q is not a topic intent", name, line, o.Intent))
+			continue
+		}
+		if !(o.Min > 0) || math.IsInf(o.Min, 0) {
+			errs = append(errs, fmt.Errorf("%s:%d: overrides: min %v must be a positive number", name, line, o.Min))
+			continue
+		}
+		ov := override{slot: s, min: o.Min}
+		for _, x := range o.Over {
+			xs, ok := slotNames[x]
+			if !ok || xs >= len(intentOrder) || !intentOrder[xs].IsTopic() {
+				errs = append(errs, fmt.Errorf("%s:%d: overrides: %q is not a topic intent", name, line, x))
+				continue
+			}
+			ov.over[xs] = true
+		}
+		ir.overrides = append(ir.overrides, ov)
+	}
+
+	root := &buildNode{}
+	for _, w := range f.Skip {
+		toks := phraseTokens(w)
+		if len(toks) != 1 {
+			bad([]string{"skip"}, "skip word %q is not one token", w)
+			continue
+		}
+		root.walk(toks[0]).skip = true
+	}
+
+	sc := &f.Scores
+	if sc.Kind != yaml.MappingNode {
+		if sc.Kind == 0 {
+			errs = append(errs, fmt.Errorf("%s: scores: missing", name))
+		} else {
+			errs = append(errs, fmt.Errorf("%s:%d: scores: want a mapping of score names", name, sc.Line))
+		}
+	} else {
+		for i := 0; i+1 < len(sc.Content); i += 2 {
+			kn, vn := sc.Content[i], sc.Content[i+1]
+			slot, ok := slotNames[kn.Value]
+			if !ok {
+				errs = append(errs, fmt.Errorf("%s:%d: unknown intent or score %q", name, kn.Line, kn.Value))
+				continue
+			}
+			if vn.Kind != yaml.MappingNode {
+				errs = append(errs, fmt.Errorf("%s:%d: %s: want a mapping of phrase: weight", name, vn.Line, kn.Value))
+				continue
+			}
+			for j := 0; j+1 < len(vn.Content); j += 2 {
+				pn, wn := vn.Content[j], vn.Content[j+1]
+				var w float64
+				if wn.Kind != yaml.ScalarNode || wn.Decode(&w) != nil || !validWeight(w) {
+					errs = append(errs, fmt.Errorf("%s:%d: %s: %q: weight %q must be a non-zero number in [-50, 50]",
+						name, wn.Line, kn.Value, pn.Value, wn.Value))
+					continue
+				}
+				pats, err := compilePhrase(pn.Value, root)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s:%d: %s: %w", name, pn.Line, kn.Value, err))
+					continue
+				}
+				id := int32(len(ir.entries))
+				ir.entries = append(ir.entries, entry{slot: slot, weight: w, toks: pats, match: pn.Value})
+				n := root.walk(pats[0].s)
+				if pats[0].prefix {
+					n.prefix = append(n.prefix, id)
+				} else {
+					n.exact = append(n.exact, id)
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	ir.flatten(root)
+	return ir, nil
+}
+
+func validWeight(w float64) bool {
+	return w != 0 && !math.IsNaN(w) && w >= -50 && w <= 50
+}
+
+// compilePhrase turns an entry into token patterns: folded, split like a
+// post, skip words dropped. A trailing "*" marks a prefix token.
+func compilePhrase(s string, root *buildNode) ([]pattern, error) {
+	var out []pattern
+	for _, f := range strings.Fields(s) {
+		prefix := strings.HasSuffix(f, "*") && len(f) > 1
+		toks := phraseTokens(strings.TrimSuffix(f, "*"))
+		for i, t := range toks {
+			if n := lookupBuild(root, t); n != nil && n.skip && !(prefix && i == len(toks)-1) {
+				continue
+			}
+			out = append(out, pattern{s: t, prefix: prefix && i == len(toks)-1})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%q: no token left to match", s)
+	}
+	for _, p := range out {
+		if p.prefix && len(p.s) < 3 {
+			return nil, fmt.Errorf("%q: prefix %q shorter than 3 letters", s, p.s)
+		}
+	}
+	return out, nil
+}
+
+func lookupBuild(root *buildNode, s string) *buildNode {
+	n := root
+	for i := 0; i < len(s) && n != nil; i++ {
+		n = n.kids[s[i]]
+	}
+	return n
+}
+
+// phraseTokens splits one written entry word the way posts are split.
+// Pseudo-tokens ("?", "@user", "@inps", "<url>") are kept as they are.
+func phraseTokens(s string) []string {
+	switch s {
+	case tokQuestion, tokUser, tokINPS, tokURL:
+		return []string{s}
+	}
+	var toks []string
+	scanTokens(text.Fold(s), func(t string) { toks = append(toks, t) })
+	return toks
+}
+
+// flatten turns the build trie into the flat, read-only arrays.
+func (ir *intentRules) flatten(root *buildNode) {
+	ir.nodes = append(ir.nodes, trieNode{}) // node 0: "no node"
+	var add func(b *buildNode) int32
+	add = func(b *buildNode) int32 {
+		id := int32(len(ir.nodes))
+		ir.nodes = append(ir.nodes, trieNode{exact: b.exact, prefix: b.prefix, skip: b.skip})
+		keys := make([]byte, 0, len(b.kids))
+		for k := range b.kids {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		lo := int32(len(ir.edges))
+		for _, k := range keys {
+			ir.edges = append(ir.edges, trieEdge{b: k})
+		}
+		hi := int32(len(ir.edges))
+		ir.nodes[id].edgeLo, ir.nodes[id].edgeHi = lo, hi
+		for i, k := range keys {
+			ir.edges[lo+int32(i)].next = add(b.kids[k])
+		}
+		return id
+	}
+	for c := 0; c < 256; c++ {
+		if k := root.kids[byte(c)]; k != nil {
+			ir.root[c] = add(k)
+		}
+	}
+}
+
+// lineOf finds the line of the key at path in a YAML document (the
+// deepest key found; 0 when none is).
+func lineOf(doc *yaml.Node, path ...string) int {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := n.Line
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			break
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				line = n.Content[i].Line
+				n = n.Content[i+1]
+				found = true
+				break
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return line
+}
+
+// lineOfSeq finds the line of item i of the sequence at path.
+func lineOfSeq(doc *yaml.Node, i int, path ...string) int {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			return n.Line
+		}
+		var next *yaml.Node
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if n.Content[j].Value == key {
+				next = n.Content[j+1]
+			}
+		}
+		if next == nil {
+			return n.Line
+		}
+		n = next
+	}
+	if n.Kind == yaml.SequenceNode && i < len(n.Content) {
+		return n.Content[i].Line
+	}
+	return n.Line
+}
