@@ -855,7 +855,7 @@ func (e *Engine) Approve(ctx context.Context, id int64, who string) error {
 		return fmt.Errorf("engine: approve action %d: %w", id, err)
 	}
 	if a.State != StateProposed {
-		return fmt.Errorf("engine: approve action %d: it is %s, not proposed", id, a.State)
+		return fmt.Errorf("engine: approve action %d: it is %s, not proposed: %w", id, a.State, ErrConflict)
 	}
 	if err := e.store.Settle(ctx, id, StatePending, approvedPrefix+who, e.now()); err != nil {
 		return fmt.Errorf("engine: approve action %d: %w", id, err)
@@ -872,7 +872,7 @@ func (e *Engine) Reject(ctx context.Context, id int64, who string) error {
 		return fmt.Errorf("engine: reject action %d: %w", id, err)
 	}
 	if a.State != StateProposed {
-		return fmt.Errorf("engine: reject action %d: it is %s, not proposed", id, a.State)
+		return fmt.Errorf("engine: reject action %d: it is %s, not proposed: %w", id, a.State, ErrConflict)
 	}
 	if err := e.store.Settle(ctx, id, StateSkipped, "rejected by "+who, e.now()); err != nil {
 		return fmt.Errorf("engine: reject action %d: %w", id, err)

@@ -22,6 +22,9 @@ var (
 	// ErrBadRequest means the platform refused the request as malformed;
 	// retrying it would not help.
 	ErrBadRequest = errors.New("bad request")
+	// ErrConflict means the item is no longer in the state the request
+	// expects (a proposal already approved, an escalation already closed).
+	ErrConflict = errors.New("conflict")
 )
 
 // RetryError is a transient failure (HTTP 429, 5xx, network): the action may

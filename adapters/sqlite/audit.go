@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -28,7 +27,7 @@ func (s *Store) Audit(ctx context.Context, a bot.AuditEntry) error {
 	if a.At.IsZero() {
 		a.At = time.Now()
 	}
-	if err := s.tx(ctx, func(tx *sql.Tx) error { return insertAudit(ctx, tx, a) }); err != nil {
+	if err := s.tx(ctx, func(tx *wtx) error { return insertAudit(ctx, tx, a) }); err != nil {
 		return fmt.Errorf("sqlite: audit %s: %w", a.Event, err)
 	}
 	return nil
@@ -36,7 +35,7 @@ func (s *Store) Audit(ctx context.Context, a bot.AuditEntry) error {
 
 // insertAudit adds an audit row and its terms: each label and the intent
 // as a label, each action.
-func insertAudit(ctx context.Context, tx *sql.Tx, a bot.AuditEntry) error {
+func insertAudit(ctx context.Context, tx *wtx, a bot.AuditEntry) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO audit (at, actor, event, platform, post_key, author_fp, intent,
 		labels, actions, outcome, redacted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		unixNano(a.At), a.Actor, a.Event, a.Platform, a.PostKey, a.AuthorFP, a.Intent, jsonList(a.Labels),
@@ -178,7 +177,7 @@ func (s *Store) Escalate(ctx context.Context, e bot.Escalation) (int64, error) {
 		e.Created = time.Now()
 	}
 	var id int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		var err error
 		id, err = insertEscalation(ctx, tx, e)
 		return err
@@ -189,7 +188,7 @@ func (s *Store) Escalate(ctx context.Context, e bot.Escalation) (int64, error) {
 	return id, nil
 }
 
-func insertEscalation(ctx context.Context, tx *sql.Tx, e bot.Escalation) (int64, error) {
+func insertEscalation(ctx context.Context, tx *wtx, e bot.Escalation) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO escalations (post_key, platform, author_fp, reason, labels,
 		redacted, url, created, resolved_by, note, resolved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.PostKey, e.Platform, e.AuthorFP, e.Reason, jsonList(e.Labels), e.Redacted, e.URL, unixNano(e.Created),
@@ -241,7 +240,7 @@ func (s *Store) Escalations(ctx context.Context, open bool, limit int) ([]bot.Es
 // note, at the current time. An id that is unknown or already resolved gives an error wrapping
 // bot.ErrNotFound.
 func (s *Store) ResolveEscalation(ctx context.Context, id int64, by, note string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE escalations SET resolved_by = ?, note = ?, resolved = ?
 			WHERE id = ? AND resolved = 0`, by, note, unixNano(time.Now()), id)
 		if err != nil {
@@ -282,7 +281,7 @@ func (s *Store) Switches(ctx context.Context) (map[string]string, error) {
 
 // SetSwitch sets a switch, or clears it when value is empty.
 func (s *Store) SetSwitch(ctx context.Context, key, value string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		var err error
 		if value == "" {
 			_, err = tx.ExecContext(ctx, "DELETE FROM switches WHERE key = ?", key)

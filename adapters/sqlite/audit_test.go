@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -95,7 +94,7 @@ func TestAuditTrail(t *testing.T) {
 
 func TestAuditLimit(t *testing.T) {
 	s := mustOpen(t, "")
-	err := s.tx(t.Context(), func(tx *sql.Tx) error {
+	err := s.tx(t.Context(), func(tx *wtx) error {
 		for i := range MaxAuditLimit + 10 {
 			if err := insertAudit(t.Context(), tx, bot.AuditEntry{At: t0, Event: fmt.Sprint("e", i%2)}); err != nil {
 				return err

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -18,7 +17,7 @@ func seedAudit(b *testing.B, s *Store, n int) {
 	ctx := context.Background()
 	labels := []string{"email", "phone", "hate", "insult", "profanity", "advertising", "shouting", "iban"}
 	intents := []string{"naspi", "isee", "pensione", "none", "complaint"}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		for i := range n {
 			e := bot.AuditEntry{
 				At:       t0.Add(time.Duration(i) * time.Second),

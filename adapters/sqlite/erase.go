@@ -1,8 +1,8 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -14,14 +14,14 @@ import (
 // posts (with fingerprints and routing), the outbox rows and escalations
 // of those posts or carrying the author's hash, and the audit rows of
 // those posts or carrying the hash. It then appends one audit row, event
-// "forget", naming the platform only, and checkpoints the WAL so that the
+// "forget", naming the platform and who asked only, and checkpoints the WAL so that the
 // erased rows survive in no file. It returns how many rows were removed.
-func (s *Store) Forget(ctx context.Context, platform, authorFP string) (int64, error) {
+func (s *Store) Forget(ctx context.Context, platform, authorFP, actor string) (int64, error) {
 	if platform == "" || authorFP == "" {
 		return 0, errors.New("sqlite: forget: platform and author hash are required")
 	}
 	var removed int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		const keys = "SELECT key FROM posts WHERE platform = ?1 AND author_fp = ?2"
 		for _, q := range []string{
 			"DELETE FROM outbox WHERE (t_platform = ?1 AND author_fp = ?2) OR post_key IN (" + keys + ")",
@@ -41,7 +41,7 @@ func (s *Store) Forget(ctx context.Context, platform, authorFP string) (int64, e
 		}
 		return insertAudit(ctx, tx, bot.AuditEntry{
 			At:       time.Now(),
-			Actor:    "bot",
+			Actor:    cmp.Or(actor, "bot"),
 			Event:    "forget",
 			Platform: platform,
 			Outcome:  fmt.Sprintf("removed %d rows", removed),
@@ -66,7 +66,7 @@ func (s *Store) Forget(ctx context.Context, platform, authorFP string) (int64, e
 func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 	t := unixNano(before)
 	var removed int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		for _, d := range []struct {
 			query string
 			args  []any

@@ -53,7 +53,7 @@ func TestForget(t *testing.T) {
 		ctx := t.Context()
 		seedAuthors(t, s)
 
-		n, err := s.Forget(ctx, "telegram", "k3yedh4sh")
+		n, err := s.Forget(ctx, "telegram", "k3yedh4sh", "tester")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,15 +102,15 @@ func TestForget(t *testing.T) {
 		}
 		got := trail[0]
 		got.ID, got.At = 0, time.Time{}
-		want := bot.AuditEntry{Actor: "bot", Event: "forget", Platform: "telegram", Outcome: "removed 17 rows"}
+		want := bot.AuditEntry{Actor: "tester", Event: "forget", Platform: "telegram", Outcome: "removed 17 rows"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("forget audit row (-want +got):\n%s", diff)
 		}
 
-		if n, err := s.Forget(ctx, "telegram", "k3yedh4sh"); n != 0 || err != nil {
+		if n, err := s.Forget(ctx, "telegram", "k3yedh4sh", "tester"); n != 0 || err != nil {
 			t.Errorf("second Forget: got %d, %v, want 0", n, err)
 		}
-		if _, err := s.Forget(ctx, "telegram", ""); err == nil {
+		if _, err := s.Forget(ctx, "telegram", "", "tester"); err == nil {
 			t.Error("Forget with no hash: got no error, want one")
 		}
 	})
@@ -125,7 +125,7 @@ func TestForgetFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	seedAuthors(t, s)
-	if _, err := s.Forget(t.Context(), "telegram", "k3yedh4sh"); err != nil {
+	if _, err := s.Forget(t.Context(), "telegram", "k3yedh4sh", "tester"); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{path, path + "-wal"} {

@@ -18,21 +18,21 @@ const maxNote = 1024
 // actionColumns lists the outbox columns in the order scanAction reads them.
 const actionColumns = `id, post_key, kind, text, state, attempts, next_try, last_error, created,
 	t_platform, t_account, t_post_id, t_channel, t_author, t_handle, t_reply_to, t_kind, t_visibility,
-	t_url, t_time`
+	t_url, t_time, intent`
 
 // insertAction adds an outbox row; the target's text is never stored.
-func insertAction(ctx context.Context, tx *sql.Tx, a bot.Action, authorFP string) (int64, error) {
+func insertAction(ctx context.Context, tx *wtx, a bot.Action, authorFP string) (int64, error) {
 	if !validState(a.State) {
 		return 0, fmt.Errorf("action for %s: unknown state %q", a.PostKey, a.State)
 	}
 	t := a.Target
 	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (post_key, kind, text, state, attempts, next_try,
 		last_error, created, author_fp, t_platform, t_account, t_post_id, t_channel, t_author, t_handle,
-		t_reply_to, t_kind, t_visibility, t_url, t_time)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t_reply_to, t_kind, t_visibility, t_url, t_time, intent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.PostKey, string(a.Kind), a.Text, string(a.State), a.Attempts, unixNano(a.NextTry),
 		note(a.LastError), unixNano(a.Created), authorFP, t.Platform, t.Account, t.ID, t.Channel, t.Author,
-		t.Handle, t.ReplyTo, string(t.Kind), t.Visibility, t.URL, unixNano(t.Time))
+		t.Handle, t.ReplyTo, string(t.Kind), t.Visibility, t.URL, unixNano(t.Time), a.Intent)
 	if err != nil {
 		return 0, err
 	}
@@ -53,7 +53,7 @@ func scanAction(sc scanner) (bot.Action, error) {
 	t := &a.Target
 	err := sc.Scan(&a.ID, &a.PostKey, &kind, &a.Text, &state, &a.Attempts, &nextTry, &a.LastError, &created,
 		&t.Platform, &t.Account, &t.ID, &t.Channel, &t.Author, &t.Handle, &t.ReplyTo, &tkind, &t.Visibility,
-		&t.URL, &tTime)
+		&t.URL, &tTime, &a.Intent)
 	if err != nil {
 		return bot.Action{}, err
 	}
@@ -139,16 +139,39 @@ func (s *Store) settle(ctx context.Context, id int64, state bot.ActionState, msg
 	if !validState(state) {
 		return fmt.Errorf("unknown state %q", state)
 	}
-	res, err := s.w.ExecContext(ctx, "UPDATE outbox SET state = ?, last_error = ?, next_try = ? WHERE id = ?",
-		string(state), note(msg), unixNano(next), id)
-	if err != nil {
-		return err
+	return s.tx(ctx, func(tx *wtx) error {
+		var postKey, kind, platform, authorFP, intent string
+		err := tx.QueryRowContext(ctx, `UPDATE outbox SET state = ?, last_error = ?, next_try = ? WHERE id = ?
+			RETURNING post_key, kind, t_platform, author_fp, intent`,
+			string(state), note(msg), unixNano(next), id).Scan(&postKey, &kind, &platform, &authorFP, &intent)
+		if errors.Is(err, sql.ErrNoRows) {
+			return bot.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if !finalState(state) {
+			return nil
+		}
+		// The outcome of every action is in the audit trail, written with
+		// the outcome itself.
+		outcome := string(state)
+		if msg != "" {
+			outcome += ": " + msg
+		}
+		return insertAudit(ctx, tx, bot.AuditEntry{At: time.Now(), Actor: "bot", Event: "action",
+			Platform: platform, PostKey: postKey, AuthorFP: authorFP, Intent: intent,
+			Actions: []string{kind}, Outcome: note(outcome)})
+	})
+}
+
+// finalState reports whether an action in state st is over.
+func finalState(st bot.ActionState) bool {
+	switch st {
+	case bot.StateSent, bot.StateFailed, bot.StateSkipped, bot.StateUnknown:
+		return true
 	}
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
-		err = bot.ErrNotFound
-	}
-	return err
+	return false
 }
 
 // InDoubt returns the actions left in state sending, oldest first: after a

@@ -52,7 +52,7 @@ func (s *Store) Record(ctx context.Context, r bot.Record) (bool, error) {
 	}
 
 	var fresh bool
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *wtx) error {
 		if p.Cursor != "" {
 			if err := setCursor(ctx, tx, p.Source(), p.Cursor); err != nil {
 				return err
@@ -171,13 +171,13 @@ func (s *Store) Cursor(ctx context.Context, source string) (string, error) {
 
 // SetCursor saves the position of a source.
 func (s *Store) SetCursor(ctx context.Context, source, cursor string) error {
-	if err := s.tx(ctx, func(tx *sql.Tx) error { return setCursor(ctx, tx, source, cursor) }); err != nil {
+	if err := s.tx(ctx, func(tx *wtx) error { return setCursor(ctx, tx, source, cursor) }); err != nil {
 		return fmt.Errorf("sqlite: set cursor %s: %w", source, err)
 	}
 	return nil
 }
 
-func setCursor(ctx context.Context, tx *sql.Tx, source, cursor string) error {
+func setCursor(ctx context.Context, tx *wtx, source, cursor string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO cursors (source, cursor) VALUES (?, ?)
 		ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor`, source, cursor)
 	return err

@@ -36,8 +36,8 @@ const busyTimeout = 10 * time.Second
 // Store is a bot.Store on one SQLite database. It is safe for concurrent
 // use.
 type Store struct {
-	w *sql.DB // the single writer connection
-	r *sql.DB // read-only connections; the same pool as w in memory
+	w *pool // the single writer connection
+	r *pool // read-only connections; the same pool as w in memory
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -75,7 +75,8 @@ func open(ctx context.Context, name string) (*Store, error) {
 		db.SetMaxIdleConns(1)
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
-		s := &Store{w: db, r: db}
+		p := newPool(db)
+		s := &Store{w: p, r: p}
 		if err := s.init(ctx); err != nil {
 			return nil, errors.Join(err, db.Close())
 		}
@@ -83,13 +84,13 @@ func open(ctx context.Context, name string) (*Store, error) {
 	}
 
 	w, err := sql.Open("sqlite", name+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
-	s := &Store{w: w}
+	s := &Store{w: newPool(w)}
 	if err := s.init(ctx); err != nil {
 		return nil, errors.Join(err, w.Close())
 	}
@@ -102,7 +103,7 @@ func open(ctx context.Context, name string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s.r = r
+	s.r = newPool(r)
 	if err := r.PingContext(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
@@ -118,7 +119,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.probeWrite(ctx); err != nil {
 		return err
 	}
-	return s.migrate(ctx)
+	return s.migrate(ctx, migrationFS)
 }
 
 // probeWrite fails when the database cannot be written: SQLite opens a
@@ -145,10 +146,10 @@ type migration struct {
 	sql     string
 }
 
-// migrations reads the embedded migrations, named NNNN_what.sql and
+// migrations reads the migrations in fsys, migrations/NNNN_what.sql
 // numbered from 1 without gaps.
-func migrations() ([]migration, error) {
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+func migrations(fsys fs.FS) ([]migration, error) {
+	files, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +161,7 @@ func migrations() ([]migration, error) {
 		if err != nil || v != len(ms)+1 {
 			return nil, fmt.Errorf("migration %s: want number %d", base, len(ms)+1)
 		}
-		b, err := migrationFS.ReadFile(f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
 		}
@@ -169,10 +170,10 @@ func migrations() ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies every migration the database lacks, each in a
-// transaction of its own together with its schema_version row.
-func (s *Store) migrate(ctx context.Context) error {
-	ms, err := migrations()
+// migrate applies every migration in fsys that the database lacks, each in
+// a transaction of its own together with its schema_version row.
+func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
+	ms, err := migrations(fsys)
 	if err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("schema version %d is newer than this program knows (%d)", current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := s.tx(ctx, func(tx *wtx) error {
 			// Another process may have migrated meanwhile.
 			var done bool
 			if err := tx.QueryRowContext(ctx,
@@ -246,16 +247,19 @@ func (s *Store) Close() error {
 // error is the cause, and after some errors (a full disk, an I/O error)
 // SQLite has already rolled back, so the rollback could only fail with
 // "no transaction is active".
-func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+func (s *Store) tx(ctx context.Context, f func(tx *wtx) error) error {
+	sqltx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	tx := &wtx{Tx: sqltx, p: s.w}
 	if err := f(tx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	tx.prepareMissed(ctx)
+	return err
 }
 
 // unixNano stores a time as Unix nanoseconds, the zero time as 0.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -90,7 +92,7 @@ func verdict(viol ...rules.Violation) *bot.Verdict {
 
 func TestOpenMigratesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "inps.db")
-	ms, err := migrations()
+	ms, err := migrations(migrationFS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +118,103 @@ func TestOpenMigratesOnce(t *testing.T) {
 	}
 }
 
+func TestMigrate(t *testing.T) {
+	good := "CREATE TABLE one (a);"
+	tests := []struct {
+		name        string
+		files       fstest.MapFS
+		wantErr     string
+		wantVersion int
+		wantTables  []string
+	}{
+		{
+			name: "two",
+			files: fstest.MapFS{
+				"migrations/0001_one.sql": {Data: []byte(good)},
+				"migrations/0002_two.sql": {Data: []byte("CREATE TABLE two (b); CREATE INDEX two_b ON two (b);")},
+			},
+			wantVersion: 2,
+			wantTables:  []string{"one", "two"},
+		},
+		{
+			name: "failing second",
+			files: fstest.MapFS{
+				"migrations/0001_one.sql": {Data: []byte(good)},
+				"migrations/0002_bad.sql": {Data: []byte("CREATE TABLE two (b); INSERT INTO missing VALUES (1);")},
+			},
+			wantErr:     "migration 0002_bad.sql: ",
+			wantVersion: 1,
+			wantTables:  []string{"one"},
+		},
+		{
+			name: "gap",
+			files: fstest.MapFS{
+				"migrations/0001_one.sql":   {Data: []byte(good)},
+				"migrations/0003_three.sql": {Data: []byte(good)},
+			},
+			wantErr: "migration 0003_three.sql: want number 2",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := sql.Open("sqlite", ":memory:")
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.SetMaxOpenConns(1)
+			t.Cleanup(func() { db.Close() })
+			p := newPool(db)
+			s := &Store{w: p, r: p}
+			for range 2 { // the second run finds nothing to do, or fails alike
+				err := s.migrate(t.Context(), tc.files)
+				got := ""
+				if err != nil {
+					got = err.Error()
+				}
+				if !strings.HasPrefix(got, tc.wantErr) || (got == "") != (tc.wantErr == "") {
+					t.Fatalf("migrate: got %v, want error %q", err, tc.wantErr)
+				}
+			}
+			var version int
+			if tc.wantVersion > 0 { // else the table may not exist
+				err := db.QueryRowContext(t.Context(), "SELECT MAX(version) FROM schema_version").Scan(&version)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if version != tc.wantVersion {
+				t.Errorf("schema version: got %d, want %d", version, tc.wantVersion)
+			}
+			var tables []string
+			rows, err := db.QueryContext(t.Context(),
+				"SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'schema_version' ORDER BY name")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var name string
+				if err := rows.Scan(&name); err != nil {
+					t.Fatal(err)
+				}
+				tables = append(tables, name)
+			}
+			if diff := cmp.Diff(tc.wantTables, tables); diff != "" {
+				t.Errorf("tables (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestOpenNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "inps.db")
 	s := mustOpen(t, path)
-	if _, err := s.w.ExecContext(t.Context(), "INSERT INTO schema_version (version, applied) VALUES (999, 0)"); err != nil {
+	_, err := s.w.ExecContext(t.Context(), "INSERT INTO schema_version (version, applied) VALUES (999, 0)")
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, err := Open(t.Context(), path)
+	_, err = Open(t.Context(), path)
+	t.Logf("Open on a newer schema: %v", err)
 	if err == nil || !strings.Contains(err.Error(), "schema version 999 is newer") {
 		t.Errorf("Open on a newer schema: got %v, want a schema version error", err)
 	}

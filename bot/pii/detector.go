@@ -61,6 +61,80 @@ func (d *Detector) Find(input string) []Span {
 		}
 		input = input[:cut]
 	}
+	spans := d.find1(input)
+	// A datum can hide behind another one: its context or its boundary
+	// may change once the first is masked. Look again at the redacted
+	// text until it holds nothing more, so that Redact is idempotent.
+	for iter := 0; iter < 4 && len(spans) > 0; iter++ {
+		red, at := redactMap(input, spans)
+		more := d.find1(red)
+		if len(more) == 0 {
+			break
+		}
+		spans = mergeBack(spans, more, at)
+	}
+	return spans
+}
+
+// redactMap redacts text and returns, for each span, the start of its
+// mask in the redacted text.
+func redactMap(text string, spans []Span) (string, []int) {
+	at := make([]int, len(spans))
+	buf := make([]byte, 0, len(text)+16)
+	last := 0
+	for i, s := range spans {
+		buf = append(buf, text[last:s.Start]...)
+		at[i] = len(buf)
+		buf = append(buf, s.Kind.Mask()...)
+		last = s.End
+	}
+	buf = append(buf, text[last:]...)
+	return string(buf), at
+}
+
+// mergeBack maps spans found in a redacted text back to the original
+// text and merges them with the spans that were masked.
+func mergeBack(spans, more []Span, at []int) []Span {
+	// toOrig maps a redacted position; inside a mask it snaps to the
+	// masked span's start (start=true) or end.
+	toOrig := func(p int, start bool) int {
+		shift := 0
+		for i, s := range spans {
+			ms, me := at[i], at[i]+len(s.Kind.Mask())
+			if p < ms {
+				break
+			}
+			if p < me || (p == me && !start) {
+				if start {
+					return s.Start
+				}
+				return s.End
+			}
+			shift = s.End - me
+		}
+		return p + shift
+	}
+	out := slices.Clone(spans)
+	for _, m := range more {
+		out = append(out, Span{Kind: m.Kind, Start: toOrig(m.Start, true), End: toOrig(m.End, false)})
+	}
+	slices.SortStableFunc(out, func(a, b Span) int { return a.Start - b.Start })
+	w := 0
+	for _, s := range out {
+		if w > 0 && s.Start < out[w-1].End {
+			if s.End > out[w-1].End {
+				out[w-1].End = s.End
+			}
+			continue
+		}
+		out[w] = s
+		w++
+	}
+	return out[:w]
+}
+
+// find1 runs the detectors once.
+func (d *Detector) find1(input string) []Span {
 	if len(input) < 5 {
 		return nil
 	}

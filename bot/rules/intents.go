@@ -27,7 +27,8 @@ import (
 const (
 	slotAsk      = len(intentOrder)     // the post asks a question or a service
 	slotPersonal = len(intentOrder) + 1 // the post is about the writer's own case
-	numSlots     = len(intentOrder) + 2
+	slotOthers   = len(intentOrder) + 2 // the personal data belong to someone else
+	numSlots     = len(intentOrder) + 3
 )
 
 // intentOrder fixes the slot of each intent; it is AllIntents.
@@ -43,6 +44,7 @@ var slotNames = func() map[string]int {
 	}
 	m["ask"] = slotAsk
 	m["personal"] = slotPersonal
+	m["others_data"] = slotOthers
 	return m
 }()
 
@@ -52,6 +54,8 @@ func slotName(s int) string {
 		return "ask"
 	case slotPersonal:
 		return "personal"
+	case slotOthers:
+		return "others_data"
 	}
 	return string(intentOrder[s])
 }
@@ -73,6 +77,8 @@ type intentThresholds struct {
 	ForgetMe         float64 `yaml:"forget_me"`         // forget_me score needed
 	Ask              float64 `yaml:"ask"`               // ask score at which the post asks something
 	Personal         float64 `yaml:"personal"`          // personal score at which personal is true
+	OthersData       float64 `yaml:"others_data"`       // others_data score at which personal data stop counting
+	ThanksMargin     float64 `yaml:"thanks_margin"`     // thanks beats complaint when it leads by this much
 }
 
 // violationEffect is how one violation already found steers the intent.
@@ -217,7 +223,8 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 		key string
 		v   float64
 	}{{"topic", t.Topic}, {"complaint", t.Complaint}, {"hostile_complaint", t.HostileComplaint},
-		{"thanks", t.Thanks}, {"forget_me", t.ForgetMe}, {"ask", t.Ask}, {"personal", t.Personal}} {
+		{"thanks", t.Thanks}, {"forget_me", t.ForgetMe}, {"ask", t.Ask}, {"personal", t.Personal},
+		{"others_data", t.OthersData}, {"thanks_margin", t.ThanksMargin}} {
 		if !(c.v > 0) || math.IsInf(c.v, 0) {
 			bad([]string{"thresholds", c.key}, "threshold %s: %v must be a positive number", c.key, c.v)
 		}
@@ -303,6 +310,7 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 	} else {
 		for i := 0; i+1 < len(sc.Content); i += 2 {
 			kn, vn := sc.Content[i], sc.Content[i+1]
+			seen := map[string]int{} // compiled phrase → line, within one score
 			slot, ok := slotNames[kn.Value]
 			if !ok {
 				errs = append(errs, fmt.Errorf("%s:%d: unknown intent or score %q", name, kn.Line, kn.Value))
@@ -325,6 +333,13 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 					errs = append(errs, fmt.Errorf("%s:%d: %s: %w", name, pn.Line, kn.Value, err))
 					continue
 				}
+				key := phraseKey(pats)
+				if prev, ok := seen[key]; ok {
+					errs = append(errs, fmt.Errorf("%s:%d: %s: %q matches the same tokens as the entry on line %d (skip words are dropped)",
+						name, pn.Line, kn.Value, pn.Value, prev))
+					continue
+				}
+				seen[key] = pn.Line
 				id := int32(len(ir.entries))
 				ir.entries = append(ir.entries, entry{slot: slot, weight: w, toks: pats, match: pn.Value})
 				n := root.walk(pats[0].s)
@@ -341,6 +356,20 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 	}
 	ir.flatten(root)
 	return ir, nil
+}
+
+// phraseKey is the identity of a compiled phrase: two entries with the
+// same key would both count on every match.
+func phraseKey(pats []pattern) string {
+	var b strings.Builder
+	for _, p := range pats {
+		b.WriteString(p.s)
+		if p.prefix {
+			b.WriteByte('*')
+		}
+		b.WriteByte(' ')
+	}
+	return b.String()
 }
 
 func validWeight(w float64) bool {

@@ -249,7 +249,7 @@ func (ir *intentRules) classify(p *post, viol []Violation) (Intent, bool, []Evid
 
 	ef := ir.effects(viol)
 	var piiW float64
-	if !ef.NoPIIPersonal {
+	if !ef.NoPIIPersonal && scores[slotOthers] < ir.th.OthersData {
 		for _, k := range p.PII {
 			piiW += ir.pii[k]
 		}
@@ -262,7 +262,8 @@ func (ir *intentRules) classify(p *post, viol []Violation) (Intent, bool, []Evid
 	}
 
 	keep := func(e *entry) bool {
-		return e.slot == is && intent != None || e.slot == slotAsk || e.slot == slotPersonal && personal
+		return e.slot == is && intent != None || e.slot == slotAsk || e.slot == slotPersonal && personal ||
+			e.slot == slotOthers
 	}
 	n := 1
 	for _, id := range matched {
@@ -336,7 +337,9 @@ func (ir *intentRules) decide(s *[numSlots]float64, ef violationEffect, piiW flo
 	if ef.Hostile {
 		cmin = th.HostileComplaint
 	}
-	complaintOK := !ef.NoComplaint && s[slotComplaint] >= cmin
+	// Sincere thanks that merely mention a past wait stay thanks.
+	thanksLead := !ef.Hostile && s[slotThanks] >= th.Thanks && s[slotThanks] >= s[slotComplaint]+th.ThanksMargin
+	complaintOK := !ef.NoComplaint && s[slotComplaint] >= cmin && !thanksLead
 	ownCase := s[slotPersonal]+piiW+ir.bias[best] >= th.Personal
 	switch {
 	case ef.ForceNone:

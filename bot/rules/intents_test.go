@@ -121,6 +121,38 @@ func TestIntentsClassify(t *testing.T) {
 		{name: "personal/calendar", text: "Quando pagano l'ADI a maggio?", intent: Pagamenti},
 		{name: "personal/bare mi", text: "Mi spiegate come funziona il riscatto della laurea?", intent: Contributi},
 		{name: "personal/third party pii", text: "La badante ha il passaporto [documento] scaduto, posso assumerla lo stesso?", pii: []string{"id_document"}, intent: LavoroDomestico},
+		// complaint: grievances with an outburst, sarcasm, English
+		{name: "complaint/profanity and a wait", text: "porca puttana, quattro mesi per un appuntamento in sede", viol: []Violation{Profanity}, intent: Complaint},
+		{name: "complaint/operator insult with service grievance", text: "L'impiegata della sede è un'incapace, mi ha fatto aspettare due ore e poi ha riattaccato", viol: []Violation{Insult}, intent: Complaint},
+		{name: "complaint/vergognatevi", text: "Quattordici mesi per liquidare un TFS, vergognatevi", intent: Complaint},
+		{name: "complaint/sarcastic thanks", text: "Grazie eh, tre settimane e nessuna risposta. Tipico", intent: Complaint},
+		{name: "complaint/sarcastic organisation", text: "Ho prenotato la richiamata due volte e non mi ha chiamato nessuno. Bella organizzazione", intent: Complaint},
+		{name: "complaint/english", text: "Worst service ever, still waiting for an answer after two months", intent: Complaint},
+		{name: "complaint/site errors", text: "il portale va in errore ogni volta che carico i documenti", intent: Complaint},
+		{name: "complaint/epithet for the institution", text: "Ladri! Mi avete tolto 80 euro dalla pensione senza preavviso", intent: Complaint, personal: true},
+		{name: "thanks/praise mentioning staff", text: "Complimenti agli impiegati della sede di Lecco, pratica risolta in mezz'ora. Grazie!", intent: Thanks},
+		{name: "none/slur about a queue", text: "la sala d'attesa piena di stranieri, tutti fuori", viol: []Violation{Hate}, intent: None},
+		// pagamenti: where a benefit is credited
+		{name: "pagamenti/foreign account", text: "Chi vive in Francia può ricevere la pensione su un conto estero?", intent: Pagamenti},
+		{name: "pagamenti/lost card", text: "Ho perso la carta di inclusione, come la blocco?", intent: Pagamenti, personal: true},
+		{name: "pagamenti/card refused", text: "La carta dell'ADI al supermercato dà transazione negata, perché?", intent: Pagamenti},
+		{name: "pagamenti/spend leftover", text: "Il credito residuo sulla vecchia carta del reddito si può ancora spendere?", intent: Pagamenti},
+		{name: "pagamenti/a bill is not a payment", text: "Quando arriva l'avviso pagoPA per i contributi della badante?", intent: LavoroDomestico},
+		{name: "pagamenti/doctor arrival is malattia", text: "Il medico della visita fiscale quando arriva di solito?", intent: Malattia},
+		// other topics
+		{name: "accesso/locked out", text: "Dopo tre tentativi sbagliati mi avete bloccato l'accesso, come lo sblocco?", intent: AccessoServizi, personal: true},
+		{name: "accesso/english login", text: "the app keeps me logged out, how can I log in?", intent: AccessoServizi},
+		{name: "pensione/simulation", text: "Dove trovo la simulazione della pensione futura?", intent: Pensione},
+		{name: "ask/not understanding", text: "Ho letto la pagina sull'Opzione donna ma non capisco se vale per le autonome", intent: Pensione},
+		// personal: own records, others' data, general erasure
+		{name: "personal/missing in own record", text: "Nell'estratto conto mancano due anni di lavoro in fabbrica, come faccio?", intent: Contributi, personal: true},
+		{name: "personal/missing in own CU", text: "Nella CU manca la tredicesima, chi la corregge?", intent: CertificazioneUnica, personal: true},
+		{name: "personal/general line missing", text: "Mi spiegate cosa manca di solito in una DSU?", intent: ISEE},
+		{name: "personal/colf's data", text: "La colf ha codice fiscale [codice fiscale], come la assumo?", pii: []string{"tax_code"}, intent: LavoroDomestico},
+		{name: "personal/own data next to colf", text: "Sono il datore, il mio codice fiscale è [codice fiscale]: la colf va assunta con il Libretto?", pii: []string{"tax_code"}, intent: LavoroDomestico, personal: true},
+		{name: "personal/general erasure", text: "A chi si chiede la cancellazione dei dati dai vostri social?", intent: ForgetMe},
+		{name: "forget/remove it", text: "Ho pubblicato per errore il mio IBAN nel commento, potete rimuoverlo?", intent: ForgetMe, personal: true},
+		{name: "personal/phishing mail is not own record", text: "Mi è arrivata una mail che chiede di accedere all'area riservata, è vera?", intent: AccessoServizi},
 		{name: "personal/ad pii", text: "Dubbi sulla pensione? Chiama il nostro studio al [telefono]", pii: []string{"phone"}, viol: []Violation{Advertising}, intent: None},
 	}
 	for _, tt := range tests {
@@ -185,6 +217,8 @@ func TestLoadIntentsErrors(t *testing.T) {
 			want: "intents.yaml:3: unknown violation \"spam\""},
 		{name: "short prefix", yaml: "thresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1}\nscores:\n  naspi:\n    li*: 3\n",
 			want: "intents.yaml:4:"},
+		{name: "phrase equal once skip words drop", yaml: "skip: [lo]\nthresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1, others_data: 1, thanks_margin: 1}\nscores:\n  pagamenti:\n    pagano: 2\n    lo pagano: 1\n",
+			want: "intents.yaml:6: pagamenti: \"lo pagano\" matches the same tokens as the entry on line 5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

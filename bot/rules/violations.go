@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/inps-social/inpsbot/bot/pii"
 	"github.com/inps-social/inpsbot/bot/text"
 )
 
@@ -100,7 +101,22 @@ type vSlot struct {
 	anyURL   bool
 	urlLists []string // names of domain lists
 	hashtags []string // folded hashtag prefixes
+	pii      uint16   // personal-data masks accepted (bit i: maskKinds[i])
 	hasWords bool
+}
+
+// maskKinds are the personal-data kinds whose redaction masks a pattern
+// can name: <pii> is any of them, <pii:phone> one.
+var maskKinds = pii.AllKinds
+
+// maskBit returns the bit of a kind for vSlot.pii, or 0 when unknown.
+func maskBit(kind string) uint16 {
+	for i, k := range maskKinds {
+		if string(k) == kind {
+			return 1 << i
+		}
+	}
+	return 0
 }
 
 type vElement struct {
@@ -147,6 +163,8 @@ type violationRules struct {
 	patterns  []vPattern
 	startBy   [][]int32  // slot → patterns starting with it
 	kindStart [8][]int32 // token kind → patterns whose first slot accepts that kind
+	piiStart  []int32    // patterns whose first slot accepts a personal-data mask
+	piiSlots  bool       // some slot accepts a personal-data mask
 	rules     []vRule
 	lex       *text.WordSet
 }
@@ -347,6 +365,9 @@ func (c *vCompiler) compileRule(label Violation, rs ruleSpec) error {
 		if len(sl.hashtags) > 0 {
 			c.v.kindStart[text.Hashtag] = append(c.v.kindStart[text.Hashtag], id)
 		}
+		if sl.pii != 0 {
+			c.v.piiStart = append(c.v.piiStart, id)
+		}
 		return nil
 	}
 	var errs []error
@@ -419,6 +440,14 @@ func (c *vCompiler) slot(f string) (int32, error) {
 			sl.num = true
 		case alt == "<url>":
 			sl.anyURL = true
+		case alt == "<pii>":
+			sl.pii = 1<<len(maskKinds) - 1
+		case strings.HasPrefix(alt, "<pii:") && strings.HasSuffix(alt, ">"):
+			b := maskBit(alt[5 : len(alt)-1])
+			if b == 0 {
+				return 0, fmt.Errorf("unknown personal-data kind %q", alt[5:len(alt)-1])
+			}
+			sl.pii |= b
 		case strings.HasPrefix(alt, "<url:") && strings.HasSuffix(alt, ">"):
 			name := alt[5 : len(alt)-1]
 			if _, ok := c.v.domains[name]; !ok {
@@ -458,6 +487,7 @@ func (c *vCompiler) slot(f string) (int32, error) {
 		}
 	}
 	c.v.slots = append(c.v.slots, sl)
+	c.v.piiSlots = c.v.piiSlots || sl.pii != 0
 	for _, w := range words {
 		if !slices.Contains(c.v.vocab[w], id) {
 			c.v.vocab[w] = append(c.v.vocab[w], id)
@@ -591,6 +621,7 @@ type vScan struct {
 	words   [][]int32
 	cased   [][]int32
 	neutral []bool
+	masks   []uint16 // per token: the mask it opens (bit of maskKinds), or 0
 }
 
 var scanPool = sync.Pool{New: func() any { return &vScan{} }}
@@ -601,7 +632,7 @@ func (sc *vScan) release() {
 	clear(sc.words)
 	clear(sc.cased)
 	sc.toks, sc.words, sc.cased = sc.toks[:0], sc.words[:0], sc.cased[:0]
-	sc.neutral, sc.v = nil, nil
+	sc.neutral, sc.v, sc.masks = nil, nil, sc.masks[:0]
 	scanPool.Put(sc)
 }
 
@@ -617,6 +648,9 @@ func (sc *vScan) has(i int, s int32) bool {
 	}
 	t := &sc.toks[i]
 	sl := &sc.v.slots[s]
+	if sl.pii != 0 && len(sc.masks) > 0 && sl.pii&sc.masks[i] != 0 {
+		return true
+	}
 	switch t.Kind {
 	case text.Mention:
 		if sl.mention && !sc.v.ignore[t.Norm] {
@@ -655,9 +689,17 @@ func (sc *vScan) has(i int, s int32) bool {
 	return slices.Contains(sc.words[i], s) || slices.Contains(sc.cased[i], s)
 }
 
-// hostIn reports whether host is one of the domains or under one.
+// hostIn reports whether host is one of the domains or under one; an
+// entry written "*word*" matches any host that contains word (a look-alike
+// of a brand, once the brand's own domains are excluded as safe).
 func hostIn(host string, domains []string) bool {
 	for _, d := range domains {
+		if len(d) > 2 && d[0] == '*' && d[len(d)-1] == '*' {
+			if strings.Contains(host, d[1:len(d)-1]) {
+				return true
+			}
+			continue
+		}
 		if host == d || strings.HasSuffix(host, "."+d) {
 			return true
 		}
@@ -722,6 +764,9 @@ func (sc *vScan) hits() []vHit {
 		if k := sc.toks[i].Kind; k != text.Word && int(k) < len(v.kindStart) {
 			try(v.kindStart[k])
 		}
+		if len(sc.masks) > 0 && sc.masks[i] != 0 {
+			try(v.piiStart)
+		}
 	}
 	return out
 }
@@ -751,6 +796,7 @@ func (v *violationRules) find(p *post) ([]Violation, []Evidence) {
 			}
 		}
 	}
+	sc.markMasks(p.Redacted)
 	hs := sc.hits()
 	if len(hs) == 0 {
 		return viol, ev
@@ -760,6 +806,42 @@ func (v *violationRules) find(p *post) ([]Violation, []Evidence) {
 	}
 	lv, lev := v.evaluate(sc, hs)
 	return append(viol, lv...), append(ev, lev...)
+}
+
+// markMasks records which tokens open a personal-data mask of the redacted
+// text ("[telefono]"), so that patterns can name the data (<pii:phone>)
+// without reading the placeholder's words as the writer's.
+func (sc *vScan) markMasks(redacted string) {
+	sc.masks = sc.masks[:0]
+	if !sc.v.piiSlots || strings.IndexByte(redacted, '[') < 0 {
+		return
+	}
+	sc.masks = slices.Grow(sc.masks, len(sc.toks))[:len(sc.toks)]
+	clear(sc.masks)
+	found := false
+	cur := 0
+	for i := range sc.toks {
+		raw := sc.toks[i].Raw
+		j := strings.Index(redacted[cur:], raw)
+		if raw == "" || j < 0 {
+			continue
+		}
+		j += cur
+		cur = j + len(raw)
+		if j == 0 || redacted[j-1] != '[' {
+			continue
+		}
+		for b, k := range maskKinds {
+			if strings.HasPrefix(redacted[j-1:], k.Mask()) {
+				sc.masks[i] = 1 << b
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		sc.masks = sc.masks[:0]
+	}
 }
 
 // markAllowed flags the tokens of allowlisted phrases (places, surnames)

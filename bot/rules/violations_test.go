@@ -204,6 +204,58 @@ var violationCases = []struct {
 	{Illegal, "come si denuncia il lavoro nero?", false},
 	{Illegal, "attenzione alle false e-mail INPS", false},
 	{Illegal, "mi hanno rubato la carta della pensione", false},
+
+	// illegal: assets kept out of the ISEE on purpose; phishing texts
+	{Illegal, "Nella DSU ho tenuto fuori il libretto postale di mia moglie", true},
+	{Illegal, "ho messo la casa al mare a nome di mia sorella, tanto nessuno controlla", true},
+	{Illegal, "Ho dimenticato di inserire il conto deposito nella DSU, devo rifarla?", false},
+	{Illegal, "il conto cointestato va lasciato fuori dall'ISEE?", false},
+	{Illegal, "Avviso INPS: la sua pratica è bloccata, aggiorni i dati qui https://inps-verifica-pratiche.net/login", true},
+	{Illegal, "segnalo il sito inps-bonus-famiglie.com che chiede i dati della carta", true},
+	{Illegal, "per aggiornare i dati dell'IBAN entrate su https://servizi2.inps.it", false},
+}
+
+// maskedCases run on redacted text: personal data appear as masks.
+var maskedCases = []struct {
+	label Violation
+	text  string
+	fires bool
+}{
+	// advertising: business contact data with a trade, a price or a booking
+	{Advertising, "Ripetizioni di matematica a domicilio, 15 € l'ora, chiamare il [telefono]", true},
+	{Advertising, "Patronato Sole e Luna snc, P.IVA [partita iva]: prenota la pratica di pensione", true},
+	{Advertising, "Consulenze su NASpI e disoccupazione, mail [email]", true},
+	{Advertising, "Assistenza previdenziali online: [email] oppure whatsapp [telefono]", true},
+	{Advertising, "Compilazione del 730 rapida, studio in [indirizzo]", true},
+	{Advertising, "Il mio numero è [telefono], vi prego richiamatemi per la pratica di NASpI", false},
+	{Advertising, "Sono artigiano con partita IVA [partita iva], quanti contributi pago ogni anno?", false},
+	{Advertising, "Vivo in [indirizzo], il preventivo del CAF per la successione è giusto?", false},
+	{Advertising, "vi ho lasciato il mio cellulare [telefono] per le consulenze della sede, nessuno chiama", false},
+	{Advertising, "Rispondete a [email], ho bisogno del modulo per la maternità", false},
+	{Advertising, "Mio padre paga la cessione del quinto sulla pensione, è legale trattenere così tanto?", false},
+	{Advertising, "Prestiti e cessione del quinto per pensionati, tasso agevolato", true},
+	// phishing message itself: a call to act with a link
+	{Advertising, "INPS informa: la sua domanda è sospesa. Confermi i dati entro oggi su https://bit.ly/x9kq", true},
+	{Advertising, "Mi è arrivato un sms che dice di aggiornare i dati su https://inps-aggiorna.net, è vero?", false},
+	{Illegal, "Mi è arrivato un sms che dice di aggiornare i dati su https://inps-aggiorna.net, è vero?", true},
+
+	// insult: compound epithets and late predicates
+	{Insult, "@rossi_77 faccia di merda, stai zitto", true},
+	{Insult, "sei proprio una testa di cazzo", true},
+	{Insult, "il funzionario della sede è un pezzo di merda", true},
+	{Insult, "che testa di cazzo che sono, ho sbagliato la data", false},
+	{Insult, "Meloni aveva promesso le pensioni a mille euro e invece è una bugiarda", true},
+	{Insult, "Tajani ha detto in TV che la quattordicesima non cambia, non è un ladro", false},
+}
+
+func TestMaskedCases(t *testing.T) {
+	v := loadTestViolations(t)
+	for _, c := range maskedCases {
+		got, _ := v.find(prepare(Input{Display: c.text, Redacted: c.text}))
+		if slices.Contains(got, c.label) != c.fires {
+			t.Errorf("%s on %q: fires=%v, want %v (got %v)", c.label, c.text, !c.fires, c.fires, got)
+		}
+	}
 }
 
 func TestViolationCases(t *testing.T) {
@@ -254,6 +306,7 @@ func TestLoadViolationsErrors(t *testing.T) {
 		{"r/a.yaml", "label: profanity\nrules:\n  - id: x\n    tier: contextual\n    any: [a]\n", "r/a.yaml:5"},
 		{"r/a.yaml", "label: repeated\nrules:\n  - id: x\n    any: [a]\n", "r/a.yaml"},
 		{"r/a.yaml", "label: profanity\nrules:\n  - id: x\n    any: [cazz(o|i]\n", "r/a.yaml:4"},
+		{"r/a.yaml", "label: profanity\nrules:\n  - id: x\n    any: [\"<pii:fax> ~2 cazzo\"]\n", "unknown personal-data kind"},
 		{"r/violations.yaml", "lexicons: [a.yaml]\nshouting:\n  min_letters: 0\n", "r/violations.yaml"},
 		{"r/violations.yaml", "lexicons: [b.yaml]\nshouting:\n  min_letters: 10\n", "b.yaml"},
 	}

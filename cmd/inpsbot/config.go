@@ -92,12 +92,24 @@ type MastodonAccount struct {
 	HTTPTimeout    time.Duration `yaml:"http_timeout"`
 }
 
-// ScheduleConfig holds the cron specs of the scheduled jobs.
+// ScheduleConfig holds the cron specs of the scheduled jobs ("" disables
+// a job).
 type ScheduleConfig struct {
-	TimeZone string `yaml:"time_zone"`
-	Sweep    string `yaml:"sweep"`
-	Purge    string `yaml:"purge"`
-	Report   string `yaml:"report"`
+	TimeZone string            `yaml:"time_zone"`
+	Sweep    string            `yaml:"sweep"`
+	Purge    string            `yaml:"purge"`
+	Report   string            `yaml:"report"`
+	Switches []ScheduledSwitch `yaml:"switches"`
+}
+
+// ScheduledSwitch sets a scope's mode at the times of a cron spec (an
+// empty mode clears the switch), e.g. replies in approve mode outside
+// office hours.
+type ScheduledSwitch struct {
+	Spec  string `yaml:"spec"`
+	Scope string `yaml:"scope"` // all, platform, account, chat, intent, action
+	Name  string `yaml:"name"`
+	Mode  string `yaml:"mode"`
 }
 
 // ModeratorsConfig says who the moderators are.
@@ -282,6 +294,20 @@ func (c *Config) validate() error {
 	}
 	if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil {
 		bad("schedule.time_zone", "%v", err)
+	}
+	for i, sw := range c.Schedule.Switches {
+		field := fmt.Sprintf("schedule.switches[%d]", i)
+		if sw.Spec == "" {
+			bad(field+".spec", "must not be empty")
+		}
+		if _, err := bot.SwitchKey(sw.Scope, sw.Name); err != nil {
+			bad(field+".scope", "%v", err)
+		}
+		if sw.Mode != "" {
+			if _, err := bot.ParseMode(sw.Mode); err != nil {
+				bad(field+".mode", "%v", err)
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

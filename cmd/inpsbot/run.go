@@ -9,11 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/inps-social/inpsbot/adapters/admin"
 	"github.com/inps-social/inpsbot/adapters/console"
 	"github.com/inps-social/inpsbot/adapters/mastodon"
+	"github.com/inps-social/inpsbot/adapters/schedule"
 	"github.com/inps-social/inpsbot/adapters/sqlite"
 	"github.com/inps-social/inpsbot/adapters/telegram"
 	"github.com/inps-social/inpsbot/bot"
@@ -141,18 +145,88 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout io.Writer, 
 	if cons != nil {
 		eng.AddModerators(cons)
 	}
+	metrics := admin.NewMetrics()
+	eng.SetMetrics(metrics)
 	if n, err := eng.Purge(ctx, cfg.Retention); err != nil {
 		log.Error().Err(err).Msg("retention purge failed")
 	} else if n > 0 {
 		log.Info().Int64("rows", n).Msg("retention purge")
 	}
+	sched, err := newScheduler(cfg, eng, metrics, log)
+	if err != nil {
+		return err
+	}
+	var adm *admin.Server
+	if cfg.Admin.Addr != "" {
+		adm, err = admin.New(admin.Config{Addr: cfg.Admin.Addr, Token: string(cfg.Admin.Token)}, eng, metrics, log)
+		if err != nil {
+			return err
+		}
+		log.Info().Str("addr", adm.Addr()).Msg("admin server listening")
+	}
+
 	log.Info().Str("version", version).Int("platforms", len(platforms)).Str("mode", cfg.Mode).Msg("inpsbot started")
-	err = eng.Run(ctx)
-	if err != nil && !errors.Is(err, context.Canceled) {
+	// The engine owns the run: when it ends (a signal, or the console's
+	// input is over), the scheduler and the admin server stop too.
+	runCtx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	g, gctx := errgroup.WithContext(runCtx)
+	g.Go(func() error {
+		defer stopAll()
+		return eng.Run(gctx)
+	})
+	g.Go(func() error { return sched.Run(gctx) })
+	if adm != nil {
+		g.Go(func() error { return adm.Serve(gctx) })
+	}
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	log.Info().Msg("inpsbot stopped")
 	return nil
+}
+
+// newScheduler registers the scheduled jobs of the configuration.
+func newScheduler(cfg *Config, eng *bot.Engine, metrics *admin.Metrics, log zerolog.Logger) (*schedule.Scheduler, error) {
+	sched, err := schedule.New(schedule.Config{TimeZone: cfg.Schedule.TimeZone}, log, metrics)
+	if err != nil {
+		return nil, err
+	}
+	jobs := []struct {
+		name, spec string
+		fn         func(context.Context) error
+	}{
+		{"sweep", cfg.Schedule.Sweep, eng.Sweep},
+		{"purge", cfg.Schedule.Purge, func(ctx context.Context) error {
+			_, err := eng.Purge(ctx, cfg.Retention)
+			return err
+		}},
+		{"report", cfg.Schedule.Report, func(ctx context.Context) error {
+			return eng.Report(ctx, 24*time.Hour)
+		}},
+	}
+	for _, j := range jobs {
+		if j.spec == "" {
+			continue
+		}
+		if err := sched.Add(j.name, j.spec, j.fn); err != nil {
+			return nil, err
+		}
+	}
+	for i, sw := range cfg.Schedule.Switches {
+		key, err := bot.SwitchKey(sw.Scope, sw.Name)
+		if err != nil {
+			return nil, fmt.Errorf("config: schedule.switches[%d]: %w", i, err)
+		}
+		mode := bot.Mode(sw.Mode)
+		name := fmt.Sprintf("switch-%d", i)
+		if err := sched.Add(name, sw.Spec, func(ctx context.Context) error {
+			return eng.SetSwitch(ctx, key, mode, "schedule")
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return sched, nil
 }
 
 // startPlatforms builds every configured platform account; one that cannot

@@ -1,0 +1,3 @@
+-- The intent of an action's post, so that switches by intent apply when
+-- the action is sent and the audit row of its outcome names it.
+ALTER TABLE outbox ADD COLUMN intent TEXT NOT NULL DEFAULT '';
