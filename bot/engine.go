@@ -126,6 +126,7 @@ type Engine struct {
 	platforms  map[string]Platform // by Source()
 	order      []string
 	moderators []Moderators
+	moderation ModerationConfig
 
 	wake chan struct{}
 
@@ -292,6 +293,9 @@ func (h handler) Advance(ctx context.Context, source, cursor string) error {
 // post's cursor in one transaction. A post recorded before is not decided
 // again. Nothing is sent here: the dispatcher sends what was recorded.
 func (e *Engine) Handle(ctx context.Context, p Post) error {
+	if e.claims(p) {
+		return e.command(ctx, p)
+	}
 	start := time.Now()
 	seen, err := e.store.Seen(ctx, p.Key())
 	if err != nil {
@@ -344,7 +348,7 @@ func (e *Engine) Handle(ctx context.Context, p Post) error {
 		o.Decided(p, v)
 	}
 	if rec.Escalation != nil {
-		e.tellModerators(ctx, *rec.Escalation)
+		e.tellEscalation(ctx, *rec.Escalation)
 	}
 	e.log.Debug().Object("post", p).Str("author_fp", authorFP).Str("intent", string(v.Intent)).
 		Strs("violations", labelStrings(v.Violations)).Strs("pii_kinds", labelStrings(v.PII)).
@@ -399,13 +403,10 @@ func (e *Engine) plan(p Post, v *Verdict, now time.Time) []Action {
 	add := func(kind OutboxKind, act ActionKind, text string) {
 		a := Action{PostKey: p.Key(), Kind: kind, Text: text, State: StatePending, NextTry: now,
 			Target: target, Intent: string(v.Intent), Created: now}
-		switch sw.ModeFor(p, string(v.Intent), act) {
-		case ModeDryRun:
+		// Approval is asked when the action comes up for sending, so
+		// that the moderators see it with its id.
+		if sw.ModeFor(p, string(v.Intent), act) == ModeDryRun {
 			a.State, a.LastError = StateSkipped, "dry-run"
-		case ModeApprove:
-			if act == ActReply {
-				a.State = StateProposed
-			}
 		}
 		out = append(out, a)
 	}
@@ -530,10 +531,10 @@ func (e *Engine) recoverInDoubt(ctx context.Context) error {
 		}
 		esc := &Escalation{PostKey: a.PostKey, Platform: a.Target.Platform, Reason: "in_doubt",
 			Labels: []string{string(a.Kind)}, URL: a.Target.URL, Created: now}
-		if _, err := e.store.Escalate(ctx, *esc); err != nil {
+		if esc.ID, err = e.store.Escalate(ctx, *esc); err != nil {
 			return err
 		}
-		e.tellModerators(ctx, *esc)
+		e.tellEscalation(ctx, *esc)
 		e.log.Warn().Int64("action_id", a.ID).Str("platform", a.Target.Platform).
 			Msg("an action was interrupted by a crash; left to the moderators")
 	}
@@ -667,6 +668,7 @@ func (e *Engine) send(ctx context.Context, a Action) {
 		return
 	case mode == ModeApprove && act == ActReply && !IsApproved(a):
 		e.settle(ctx, a, StateProposed, "waiting for approval", now, log)
+		e.tellProposal(ctx, a)
 		return
 	}
 	if wait, ok := e.reserve(a); !ok {
@@ -785,10 +787,12 @@ func (e *Engine) finish(ctx context.Context, a Action, outcome HideOutcome, err 
 		}
 		esc := Escalation{PostKey: a.PostKey, Platform: a.Target.Platform, Reason: why,
 			Labels: []string{string(a.Kind)}, URL: a.Target.URL, Created: now}
-		if _, err := e.store.Escalate(ctx, esc); err != nil {
+		id, err := e.store.Escalate(ctx, esc)
+		if err != nil {
 			log.Error().Err(err).Msg("cannot escalate a refused hide")
 		}
-		e.tellModerators(ctx, esc)
+		esc.ID = id
+		e.tellEscalation(ctx, esc)
 	}
 }
 
@@ -879,14 +883,4 @@ func (e *Engine) Reject(ctx context.Context, id int64, who string) error {
 	}
 	return e.store.Audit(ctx, AuditEntry{At: e.now(), Actor: who, Event: "reject", Platform: a.Target.Platform,
 		PostKey: a.PostKey, Intent: a.Intent, Actions: []string{string(a.Kind)}, Outcome: "rejected"})
-}
-
-// tellModerators posts an escalation to every moderators' channel; a
-// failure is logged, the queue item stays in the store.
-func (e *Engine) tellModerators(ctx context.Context, esc Escalation) {
-	for _, m := range e.moderators {
-		if err := m.Escalated(context.WithoutCancel(ctx), esc); err != nil {
-			e.log.Warn().Err(err).Str("reason", esc.Reason).Msg("moderators not told of an escalation; it stays in the queue")
-		}
-	}
 }

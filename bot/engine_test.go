@@ -38,6 +38,25 @@ type fakePlatform struct {
 	keys     map[string]bool
 	failNext []error // errors returned by the next calls, in order
 	onSend   func()
+	sent     []sentMessage // messages of its own (bot.Messenger)
+}
+
+type sentMessage struct {
+	to, text string
+	buttons  []bot.Button
+}
+
+func (f *fakePlatform) Send(_ context.Context, to, text string, buttons []bot.Button) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, sentMessage{to: to, text: text, buttons: buttons})
+	return nil
+}
+
+func (f *fakePlatform) messages() []sentMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]sentMessage(nil), f.sent...)
 }
 
 func newFake(name string) *fakePlatform {

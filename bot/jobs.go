@@ -68,9 +68,3 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	e.nudge()
 	return first
 }
-
-// Report posts the day's figures to the moderators.
-func (e *Engine) Report(ctx context.Context, period time.Duration) error {
-	_ = period
-	return nil
-}

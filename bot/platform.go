@@ -53,10 +53,32 @@ type Platform interface {
 	Idempotent() bool
 }
 
-// Moderators is where escalations are posted for the social team (a
-// moderators' chat, a console). Engines work without one.
+// Moderators is a channel to the social team (a moderators' chat, direct
+// messages to moderator accounts, a console): escalations, proposals and
+// reports are posted there. Engines work without one.
 type Moderators interface {
-	Escalated(ctx context.Context, e Escalation) error
+	// Tell posts text to the moderators; where the channel can show them,
+	// buttons offer its commands with one tap.
+	Tell(ctx context.Context, text string, buttons []Button) error
+}
+
+// Button is a command offered with a moderators' message: Command is the
+// text a moderator would type ("/approva 12").
+type Button struct {
+	Label   string
+	Command string
+}
+
+// KindCallback is a tap on a Button: the post's Text is the button's
+// Command, its Author the moderator who tapped it.
+const KindCallback PostKind = "callback"
+
+// Messenger is an optional interface of a Platform that can post a message
+// of its own: into a chat the bot is in (Telegram: to is the chat id), or
+// directly to an account (Mastodon: to is "@user@server", sent as a direct
+// status). Buttons are shown where the platform has them.
+type Messenger interface {
+	Send(ctx context.Context, to, text string, buttons []Button) error
 }
 
 // Observer is an optional interface of a Platform that wants to show each

@@ -77,6 +77,11 @@ type Store interface {
 	// went.
 	Purge(ctx context.Context, before time.Time) (int64, error)
 
+	// Stats counts what happened in [since, until): posts by platform,
+	// intent and violation, planned actions, action outcomes, failures,
+	// new escalations.
+	Stats(ctx context.Context, since, until time.Time) (Stats, error)
+
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.
@@ -176,4 +181,17 @@ type AuditFilter struct {
 	Until    time.Time
 	Before   int64 // rows with ID below this (paging); 0 for the newest
 	Limit    int
+}
+
+// Stats are the figures of a period, for reports and charts.
+type Stats struct {
+	Since, Until time.Time
+	Posts        int
+	ByPlatform   map[string]int // posts per platform
+	ByIntent     map[string]int // posts per intent
+	ByViolation  map[string]int // posts per violation
+	ByAction     map[string]int // actions decided, per kind
+	Outcomes     map[string]int // outbox rows per "kind state" ("reply sent", "hide failed")
+	Failures     int            // outbox rows that failed or ended unknown
+	Escalations  int            // queue items opened
 }

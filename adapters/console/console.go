@@ -151,8 +151,15 @@ func (c *Platform) Notify(_ context.Context, about bot.Post, text, _ string) err
 	return nil
 }
 
-// Escalated prints an escalation, as the moderators would see it.
-func (c *Platform) Escalated(_ context.Context, e bot.Escalation) error {
-	c.printf("[moderatori] segnalazione (%s): %s\n", e.Reason, e.Redacted)
+// Tell prints a message for the moderators, with its commands.
+func (c *Platform) Tell(_ context.Context, text string, buttons []bot.Button) error {
+	var b strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		b.WriteString("[moderatori] " + line + "\n")
+	}
+	for _, bt := range buttons {
+		fmt.Fprintf(&b, "[moderatori]   %s: %s\n", bt.Label, bt.Command)
+	}
+	c.printf("%s", b.String())
 	return nil
 }

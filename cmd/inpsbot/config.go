@@ -76,6 +76,9 @@ type TelegramAccount struct {
 	Listen        string        `yaml:"listen"`
 	PollTimeout   time.Duration `yaml:"poll_timeout"`
 	HTTPTimeout   time.Duration `yaml:"http_timeout"`
+	// ModeratorsChat is the chat id of the moderators' group: escalations,
+	// proposals and reports go there, and commands come from there.
+	ModeratorsChat string `yaml:"moderators_chat"`
 }
 
 // MastodonAccount is one Mastodon account.
@@ -112,11 +115,12 @@ type ScheduledSwitch struct {
 	Mode  string `yaml:"mode"`
 }
 
-// ModeratorsConfig says who the moderators are.
+// ModeratorsConfig says who the moderators are. Each Telegram account may
+// name its moderators' chat (moderators_chat); Mastodon moderators command
+// the bot by direct message.
 type ModeratorsConfig struct {
-	TelegramChat  string   `yaml:"telegram_chat"`
-	TelegramUsers []string `yaml:"telegram_users"`
-	MastodonAccts []string `yaml:"mastodon_accounts"`
+	TelegramUsers []string `yaml:"telegram_users"`    // Telegram user ids
+	MastodonAccts []string `yaml:"mastodon_accounts"` // user@server
 }
 
 // Secret is a value that prints as asterisks.
@@ -157,6 +161,14 @@ var envVars = []struct {
 		c.telegramShorthand().APIURL = v
 		return nil
 	}},
+	{"INPSBOT_TELEGRAM_MODERATORS_CHAT", "chat id of that bot's moderators' group", func(c *Config, v string) error {
+		c.telegramShorthand().ModeratorsChat = v
+		return nil
+	}},
+	{"INPSBOT_TELEGRAM_MODERATORS", "comma-separated Telegram user ids of the moderators", func(c *Config, v string) error {
+		c.Moderators.TelegramUsers = splitList(v)
+		return nil
+	}},
 	{"INPSBOT_MASTODON_SERVER", "server of a single Mastodon account (shorthand)", func(c *Config, v string) error {
 		c.mastodonShorthand().Server = v
 		return nil
@@ -165,6 +177,35 @@ var envVars = []struct {
 		c.mastodonShorthand().Token = Secret(v)
 		return nil
 	}},
+	{"INPSBOT_MASTODON_MODERATORS", "comma-separated Mastodon accounts (user@server) of the moderators", func(c *Config, v string) error {
+		c.Moderators.MastodonAccts = splitList(v)
+		return nil
+	}},
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// moderation is who may command the bot, and where, per platform account.
+func (c *Config) moderation() bot.ModerationConfig {
+	m := bot.ModerationConfig{Chats: map[string]string{}, Users: map[string][]string{}}
+	for _, t := range c.Telegram {
+		if t.ModeratorsChat != "" {
+			m.Chats["telegram/"+t.Account] = t.ModeratorsChat
+		}
+	}
+	m.Users["telegram"] = c.Moderators.TelegramUsers
+	for _, a := range c.Moderators.MastodonAccts {
+		m.Users["mastodon"] = append(m.Users["mastodon"], strings.TrimPrefix(a, "@"))
+	}
+	return m
 }
 
 // telegramShorthand is the account the single-account variables fill: the

@@ -145,6 +145,7 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout io.Writer, 
 	if cons != nil {
 		eng.AddModerators(cons)
 	}
+	eng.SetModeration(cfg.moderation())
 	metrics := admin.NewMetrics()
 	eng.SetMetrics(metrics)
 	if n, err := eng.Purge(ctx, cfg.Retention); err != nil {
