@@ -297,7 +297,13 @@ func TestApproveAndReject(t *testing.T) {
 	var list struct {
 		Proposals []action `json:"proposals"`
 	}
-	h.api("GET", "/api/v1/proposals", "").decode(t, &list)
+	// Replies are proposed when they come up for sending.
+	h.runEngine()
+	eventually(t, "both replies are proposed", func() bool {
+		list.Proposals = nil
+		h.api("GET", "/api/v1/proposals", "").decode(t, &list)
+		return len(list.Proposals) == 2
+	})
 	ids := map[string]int64{}
 	for _, a := range list.Proposals {
 		if a.Kind != "reply" || a.Text != replyText || a.State != "proposed" {
@@ -346,8 +352,6 @@ func TestApproveAndReject(t *testing.T) {
 			t.Errorf("%s: action %+v, want state %s and note %q", tc.name, a, tc.wantState, tc.wantNote)
 		}
 	}
-
-	h.runEngine()
 
 	eventually(t, "the approved reply is sent", func() bool {
 		replies, _ := h.plat.sent()
