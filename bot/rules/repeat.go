@@ -95,26 +95,64 @@ func fingerprintFolded(f string) Fingerprint {
 		}
 	}
 	fp := Fingerprint{Tokens: tokens, Exact: hashBytes(norm)}
-	// Byte offsets of each rune, so that shingles are 5 characters long.
-	starts := make([]int, 0, len(norm)+1)
-	for i := range string(norm) {
-		starts = append(starts, i)
-	}
-	starts = append(starts, len(norm))
-	runes := len(starts) - 1
-	if runes < shingleSize {
-		if runes > 0 {
-			fp.Shingles = []uint64{fp.Exact}
-		}
+	if len(norm) == 0 {
 		return fp
 	}
-	fp.Shingles = make([]uint64, 0, runes-shingleSize+1)
-	for i := 0; i+shingleSize <= runes; i++ {
-		fp.Shingles = append(fp.Shingles, hashBytes(norm[starts[i]:starts[i+shingleSize]]))
+	if isASCII(norm) {
+		if len(norm) < shingleSize {
+			fp.Shingles = []uint64{fp.Exact}
+			return fp
+		}
+		fp.Shingles = make([]uint64, 0, len(norm)-shingleSize+1)
+		var w uint64
+		for i, c := range norm {
+			w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
+			if i >= shingleSize-1 {
+				fp.Shingles = append(fp.Shingles, w)
+			}
+		}
+	} else {
+		// Byte offsets of each rune, so that shingles are 5 characters long.
+		starts := make([]int, 0, len(norm)+1)
+		for i := range string(norm) {
+			starts = append(starts, i)
+		}
+		starts = append(starts, len(norm))
+		runes := len(starts) - 1
+		if runes < shingleSize {
+			fp.Shingles = []uint64{fp.Exact}
+			return fp
+		}
+		fp.Shingles = make([]uint64, 0, runes-shingleSize+1)
+		for i := 0; i+shingleSize <= runes; i++ {
+			fp.Shingles = append(fp.Shingles, shingle(norm[starts[i]:starts[i+shingleSize]]))
+		}
 	}
 	slices.Sort(fp.Shingles)
 	fp.Shingles = slices.Compact(fp.Shingles)
 	return fp
+}
+
+// shingle is the value of one 5-character shingle: its bytes themselves
+// when it is ASCII (they fit in a word), else a hash with the top bit set.
+func shingle(b []byte) uint64 {
+	if len(b) == shingleSize {
+		var w uint64
+		for _, c := range b {
+			w = w<<8 | uint64(c)
+		}
+		return w
+	}
+	return hashBytes(b) | 1<<63
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // IsRepeat reports whether fp repeats any of the earlier fingerprints.

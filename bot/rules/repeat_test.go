@@ -100,3 +100,12 @@ func BenchmarkFingerprint(b *testing.B) {
 		rs.Fingerprint("Buongiorno, ho presentato la domanda di NASpI a gennaio e non ho ancora ricevuto nessun pagamento, come mai?")
 	}
 }
+
+func TestFingerprintASCIIAndOtherScriptsAgree(t *testing.T) {
+	rs := loadDefault(t)
+	base := "Buongiorno, ho presentato la domanda di NASpI a gennaio e non ho ancora ricevuto nulla"
+	withGreek := base + " λ"
+	if !rs.IsRepeat(rs.Fingerprint(withGreek), []Fingerprint{rs.Fingerprint(base)}) {
+		t.Error("one non-Latin letter changes every shingle of the post")
+	}
+}

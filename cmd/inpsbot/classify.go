@@ -159,7 +159,7 @@ func classifyStream(resp *bot.Responder, stdin io.Reader, stdout io.Writer) erro
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	var buf []byte
+	var buf, out []byte
 	for {
 		line, n, err := lr.next(buf)
 		if errors.Is(err, io.EOF) {
@@ -183,21 +183,22 @@ func classifyStream(resp *bot.Responder, stdin io.Reader, stdout io.Writer) erro
 			continue
 		}
 		p, id, perr := parsePost(line)
-		var out any
 		if perr != nil {
 			el := errorLine{ID: id, Error: perr.Error()}
 			if id == "" {
 				el.Line = n
 				el.Error = "line " + strconv.Itoa(n) + ": " + el.Error
 			}
-			out = el
+			if err := enc.Encode(el); err != nil {
+				return fmt.Errorf("classify: write output: %w", err)
+			}
 		} else {
 			v := resp.Decide(p, hist.Earlier(p))
 			hist.Add(p, v.Fingerprint)
-			out = v
-		}
-		if err := enc.Encode(out); err != nil {
-			return fmt.Errorf("classify: write output: %w", err)
+			out = append(v.AppendJSON(out[:0]), '\n')
+			if _, err := w.Write(out); err != nil {
+				return fmt.Errorf("classify: write output: %w", err)
+			}
 		}
 		if lr.r.Buffered() == 0 {
 			if err := w.Flush(); err != nil {

@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// AppendJSON appends the verdict's JSON line of the classification
+// contract to b, without HTML escaping: the same bytes as encoding/json
+// with SetEscapeHTML(false), without its reflection.
+func (v *Verdict) AppendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, v.ID)
+	b = append(b, `,"pii":`...)
+	b = appendList(b, v.PII)
+	b = append(b, `,"violations":`...)
+	b = appendList(b, v.Violations)
+	b = append(b, `,"intent":`...)
+	b = appendString(b, string(v.Intent))
+	b = append(b, `,"personal":`...)
+	b = strconv.AppendBool(b, v.Personal)
+	b = append(b, `,"actions":`...)
+	b = appendList(b, v.Actions)
+	b = append(b, `,"reply":`...)
+	b = appendString(b, v.Reply)
+	b = append(b, `,"redacted":`...)
+	b = appendString(b, v.Redacted)
+	return append(b, '}')
+}
+
+func appendList[T ~string](b []byte, xs []T) []byte {
+	if xs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, string(x))
+	}
+	return append(b, ']')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaping as encoding/json does
+// with HTML escaping off: quotes, backslashes, control characters, U+2028
+// and U+2029; invalid UTF-8 becomes U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,56 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/inps-social/inpsbot/bot/pii"
+	"github.com/inps-social/inpsbot/bot/rules"
+)
+
+func stdJSON(t *testing.T, v *Verdict) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		v    Verdict
+	}{
+		{name: "empty lists", v: Verdict{ID: "a1", PII: []pii.Kind{}, Violations: []rules.Violation{}, Intent: rules.None, Actions: []ActionKind{}}},
+		{name: "nil lists", v: Verdict{ID: "a2"}},
+		{name: "labels", v: Verdict{ID: "a3", PII: []pii.Kind{pii.IBAN, pii.Phone}, Violations: []rules.Violation{rules.PersonalData},
+			Intent: rules.Naspi, Personal: true, Actions: []ActionKind{ActHide, ActReply}, Reply: "Gentile utente, «NASpI» <www.inps.it> & co.",
+			Redacted: "Il mio IBAN è [iban]\n\t\"citato\" \\ fine"}},
+		{name: "control and separators", v: Verdict{ID: "x\x00\x1f\u2028\u2029", Redacted: "a\u2028b\u2029c\x7f"}},
+		{name: "invalid utf-8", v: Verdict{ID: "bad\xff\xfe", Redacted: "ok \xc3"}},
+		{name: "emoji and accents", v: Verdict{ID: "é", Redacted: "perché 🙏 𝐦"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.v.AppendJSON(nil)
+			if want := stdJSON(t, &tc.v); !bytes.Equal(got, want) {
+				t.Errorf("AppendJSON = %s\nencoding/json = %s", got, want)
+			}
+		})
+	}
+}
+
+func FuzzAppendJSON(f *testing.F) {
+	f.Add("id", "testo <b>&</b> \"x\" \\ \n é 🙏 \u2028")
+	f.Fuzz(func(t *testing.T, id, redacted string) {
+		v := Verdict{ID: id, Redacted: redacted, Reply: redacted, Intent: rules.Complaint}
+		got := v.AppendJSON(nil)
+		if want := stdJSON(t, &v); !bytes.Equal(got, want) {
+			t.Errorf("AppendJSON = %s\nencoding/json = %s", got, want)
+		}
+	})
+}
