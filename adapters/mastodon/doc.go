@@ -31,6 +31,11 @@
 // RejectReplies is set and the server supports interaction requests
 // (GoToSocial), rejects the pending reply.
 //
+// Moderators. The Platform is also a bot.Messenger: Send posts a direct
+// status to a moderator's account, mentioning only that account, with an
+// Idempotency-Key derived from the recipient and the status. Mastodon has
+// no buttons: each bot.Button becomes a line "Label: Command".
+//
 // Errors. Every call has a deadline (HTTPTimeout). HTTP 429 is handled in
 // the adapter's transport, which turns it into a *bot.RetryError carrying
 // Retry-After or X-RateLimit-Reset (go-mastodon would otherwise retry for

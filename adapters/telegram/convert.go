@@ -12,8 +12,9 @@ import (
 )
 
 // allowedUpdates are the update types the bot asks for: new and edited
-// messages (private chats, groups, discussion groups of channels).
-var allowedUpdates = []string{tgmodels.AllowedUpdateMessage, tgmodels.AllowedUpdateEditedMessage}
+// messages (private chats, groups, discussion groups of channels) and taps
+// on the inline buttons of its own messages.
+var allowedUpdates = []string{tgmodels.AllowedUpdateMessage, tgmodels.AllowedUpdateEditedMessage, tgmodels.AllowedUpdateCallbackQuery}
 
 // post turns an update into the post the engine sees. It reports false for
 // updates that carry none: the bot's own messages, other bots, the linked

@@ -11,8 +11,17 @@
 //
 // Replies are plain text sent as replies to the citizen's message, split
 // at Telegram's 4096-character limit. Hiding deletes the message, within
-// Telegram's 48-hour window. Errors are translated to the bot package's
-// vocabulary and never carry the token or message text.
+// Telegram's 48-hour window.
+//
+// The Platform is also a bot.Messenger: Send posts a message of its own in
+// a chat (the moderators' group), with bot.Buttons as an inline keyboard.
+// A tap on a button arrives as a callback query, delivered as a
+// bot.KindCallback post whose ID is "cb:<callback query id>", Channel the
+// chat, Author the moderator and Text the button's command; the query is
+// answered once the handler has recorded the post.
+//
+// Errors are translated to the bot package's vocabulary and never carry
+// the token or message text.
 //
 // Package telegramtest fakes the Bot API for tests.
 package telegram

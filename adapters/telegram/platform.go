@@ -44,7 +44,10 @@ type Platform struct {
 	progress map[string]int // reply key → parts already sent
 }
 
-var _ bot.Platform = (*Platform)(nil)
+var (
+	_ bot.Platform  = (*Platform)(nil)
+	_ bot.Messenger = (*Platform)(nil)
+)
 
 // New checks cfg, connects to the Bot API and calls getMe, so that a bad
 // token is an error here rather than at the first update.
@@ -125,7 +128,7 @@ func (p *Platform) Reply(ctx context.Context, to bot.Post, text, key string) err
 		return fmt.Errorf("telegram: %s: empty text: %w", op, bot.ErrBadRequest)
 	}
 	reply := &tgmodels.ReplyParameters{MessageID: msg, AllowSendingWithoutReply: true}
-	return p.send(ctx, op, chat, parts, reply, nil, key)
+	return p.send(ctx, op, chat, parts, reply, nil, nil, key)
 }
 
 // Notify posts text in the chat of about, not as a reply (the message is
@@ -155,12 +158,13 @@ func (p *Platform) Notify(ctx context.Context, about bot.Post, text, key string)
 		text = about.Handle + ", " + text
 	}
 	parts := Split(text, MaxMessage)
-	return p.send(ctx, op, chat, parts, nil, entities, key)
+	return p.send(ctx, op, chat, parts, nil, entities, nil, key)
 }
 
 // send posts parts in order, remembering under key how many went out so
-// that a retry does not repeat them. entities apply to the first part.
-func (p *Platform) send(ctx context.Context, op string, chat int64, parts []string, reply *tgmodels.ReplyParameters, entities []tgmodels.MessageEntity, key string) error {
+// that a retry does not repeat them. entities apply to the first part,
+// markup (nil for none) to the last.
+func (p *Platform) send(ctx context.Context, op string, chat int64, parts []string, reply *tgmodels.ReplyParameters, entities []tgmodels.MessageEntity, markup tgmodels.ReplyMarkup, key string) error {
 	start := 0
 	if key != "" {
 		p.mu.Lock()
@@ -177,6 +181,9 @@ func (p *Platform) send(ctx context.Context, op string, chat int64, parts []stri
 		}
 		if i == 0 {
 			params.Entities = entities
+		}
+		if i == len(parts)-1 && markup != nil {
+			params.ReplyMarkup = markup
 		}
 		if _, err := p.api.SendMessage(ctx, params); err != nil {
 			if len(parts) > 1 {

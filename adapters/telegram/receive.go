@@ -112,8 +112,16 @@ func (p *Platform) pollLoop(ctx context.Context, next int64, h bot.Handler) erro
 	}
 }
 
-// deliver hands one update to h: its post, or its cursor alone.
+// deliver hands one update to h: its post, or its cursor alone. A callback
+// query is answered once h has recorded it.
 func (p *Platform) deliver(ctx context.Context, u *tgmodels.Update, h bot.Handler) error {
+	if post, ok := p.callbackPost(u); ok {
+		if err := h.Handle(ctx, post); err != nil {
+			return err
+		}
+		p.answerCallback(ctx, u.ID, u.CallbackQuery.ID)
+		return nil
+	}
 	if post, ok := p.post(u); ok {
 		return h.Handle(ctx, post)
 	}

@@ -155,7 +155,7 @@ func TestReceiveWebhookMode(t *testing.T) {
 	if wh.Secret != webhookSecret || wh.MaxConnections != 1 || wh.URL != "https://bot.example/tg/hook" {
 		t.Errorf("webhook = %+v, want the configured URL and secret, one connection", wh)
 	}
-	if diff := cmp.Diff([]string{"message", "edited_message"}, wh.AllowedUpdates); diff != "" {
+	if diff := cmp.Diff([]string{"message", "edited_message", "callback_query"}, wh.AllowedUpdates); diff != "" {
 		t.Errorf("allowed updates (-want +got):\n%s", diff)
 	}
 

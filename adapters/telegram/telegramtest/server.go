@@ -2,11 +2,12 @@
 // for tests of the telegram adapter and of the whole bot.
 //
 // The Server answers the real paths (/bot<token>/<method>) for getMe,
-// getUpdates (offsets, limit, long polling), sendMessage, deleteMessage,
-// setWebhook, deleteWebhook and getWebhookInfo, in the Bot API's JSON
-// envelope. Parameters are read from multipart forms, URL-encoded forms,
+// getUpdates (offsets, limit, long polling), sendMessage (with inline
+// keyboards), deleteMessage, answerCallbackQuery, setWebhook, deleteWebhook
+// and getWebhookInfo, in the Bot API's JSON envelope. Parameters are read from multipart forms, URL-encoded forms,
 // JSON bodies and the query string, as the real server does. Tests push
-// updates, script failures and read back what the bot sent and deleted.
+// updates and taps on inline buttons, script failures and read back what
+// the bot sent, deleted and answered.
 // A Server is safe for concurrent use.
 package telegramtest
 
@@ -92,6 +93,19 @@ type SentMessage struct {
 	ReplyTo                  int  // reply_parameters.message_id, 0 if none
 	AllowSendingWithoutReply bool // reply_parameters.allow_sending_without_reply
 	Entities                 []tgmodels.MessageEntity
+
+	// ReplyMarkup is the reply_markup parameter as the bot sent it (JSON
+	// text), "" when none; Keyboard is its inline keyboard, decoded.
+	ReplyMarkup string
+	Keyboard    [][]tgmodels.InlineKeyboardButton
+}
+
+// CallbackAnswer is a callback query the bot answered with
+// answerCallbackQuery.
+type CallbackAnswer struct {
+	ID        string // callback_query_id
+	Text      string // notification shown to the user, "" if none
+	ShowAlert bool
 }
 
 // Deletion is a message the bot deleted.
@@ -137,6 +151,9 @@ type Server struct {
 	sent      []SentMessage
 	deleted   []Deletion
 	webhook   *WebhookInfo
+	lastCB    int64
+	callbacks map[string]bool // callback query id → answered
+	answered  []CallbackAnswer
 }
 
 // NewServer starts a fake Bot API for token ("<bot id>:<secret>"). The bot
@@ -150,17 +167,18 @@ func NewServer(tb testing.TB, token string) *Server {
 		tb.Fatal("telegramtest: the token does not start with a bot id")
 	}
 	s := &Server{
-		token:    token,
-		done:     make(chan struct{}),
-		wake:     make(chan struct{}),
-		me:       tgmodels.User{ID: botID, IsBot: true, FirstName: "INPS test", Username: "inps_test_bot"},
-		now:      time.Now,
-		lastID:   1000,
-		messages: make(map[msgKey]tgmodels.Message),
-		nextMsg:  make(map[int64]int),
-		chats:    make(map[int64]tgmodels.Chat),
-		users:    make(map[int64]tgmodels.User),
-		failures: make(map[string][]*Failure),
+		token:     token,
+		done:      make(chan struct{}),
+		wake:      make(chan struct{}),
+		me:        tgmodels.User{ID: botID, IsBot: true, FirstName: "INPS test", Username: "inps_test_bot"},
+		now:       time.Now,
+		lastID:    1000,
+		messages:  make(map[msgKey]tgmodels.Message),
+		nextMsg:   make(map[int64]int),
+		chats:     make(map[int64]tgmodels.Chat),
+		users:     make(map[int64]tgmodels.User),
+		failures:  make(map[string][]*Failure),
+		callbacks: make(map[string]bool),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(s.Close)
@@ -285,6 +303,49 @@ func (s *Server) Add(u tgmodels.Update) int64 {
 	close(s.wake)
 	s.wake = make(chan struct{})
 	return u.ID
+}
+
+// AddCallback sends the bot a callback_query update: userID tapped the
+// inline button with callback data data, under the last message the bot
+// sent to chatID (a new message of the bot when it sent none there). It
+// returns the callback query; its ID is what answerCallbackQuery takes.
+func (s *Server) AddCallback(chatID, userID int64, data string) tgmodels.CallbackQuery {
+	s.mu.Lock()
+	var m tgmodels.Message
+	found := false
+	for i := len(s.sent) - 1; i >= 0; i-- {
+		if s.sent[i].ChatID != chatID {
+			continue
+		}
+		m, found = s.messages[msgKey{chatID, s.sent[i].ID}]
+		if found {
+			break
+		}
+	}
+	if !found {
+		me := s.me
+		m = tgmodels.Message{ID: s.nextMsgLocked(chatID), From: &me, Date: int(s.now().Unix()), Chat: s.chatLocked(chatID), Text: "…"}
+		s.messages[msgKey{chatID, m.ID}] = m
+	}
+	s.lastCB++
+	cq := tgmodels.CallbackQuery{
+		ID:           strconv.FormatInt(4000000000000000000+s.lastCB, 10),
+		From:         s.userLocked(userID),
+		Message:      tgmodels.MaybeInaccessibleMessage{Type: tgmodels.MaybeInaccessibleMessageTypeMessage, Message: &m},
+		ChatInstance: strconv.FormatInt(-chatID, 10),
+		Data:         data,
+	}
+	s.callbacks[cq.ID] = false
+	s.mu.Unlock()
+	s.Add(tgmodels.Update{CallbackQuery: &cq})
+	return cq
+}
+
+// Answered returns the callback queries the bot answered, oldest first.
+func (s *Server) Answered() []CallbackAnswer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CallbackAnswer(nil), s.answered...)
 }
 
 // Fail makes the next times calls of method (as in the path, such as
@@ -473,6 +534,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		result, f = s.sendMessage(params)
 	case "deletemessage":
 		result, f = s.deleteMessage(params)
+	case "answercallbackquery":
+		result, f = s.answerCallbackQuery(params)
 	case "setwebhook":
 		result, f = s.setWebhook(params)
 	case "deletewebhook":
@@ -571,17 +634,25 @@ func (s *Server) sendMessage(params map[string]string) (any, *Failure) {
 			return nil, &Failure{Code: http.StatusBadRequest, Description: "Bad Request: can't parse entities JSON object"}
 		}
 	}
+	var keyboard *tgmodels.InlineKeyboardMarkup
+	if v := params["reply_markup"]; v != "" {
+		var f *Failure
+		if keyboard, f = inlineKeyboard(v); f != nil {
+			return nil, f
+		}
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	me := s.me
 	msg := tgmodels.Message{
-		ID:       s.nextMsgLocked(chatID),
-		From:     &me,
-		Date:     int(s.now().Unix()),
-		Chat:     s.chatLocked(chatID),
-		Text:     text,
-		Entities: entities,
+		ID:          s.nextMsgLocked(chatID),
+		From:        &me,
+		Date:        int(s.now().Unix()),
+		Chat:        s.chatLocked(chatID),
+		Text:        text,
+		Entities:    entities,
+		ReplyMarkup: keyboard,
 	}
 	if rp.MessageID != 0 {
 		target, ok := s.messages[msgKey{chatID, rp.MessageID}]
@@ -601,8 +672,71 @@ func (s *Server) sendMessage(params map[string]string) (any, *Failure) {
 		ReplyTo:                  rp.MessageID,
 		AllowSendingWithoutReply: rp.AllowSendingWithoutReply,
 		Entities:                 entities,
+		ReplyMarkup:              params["reply_markup"],
+		Keyboard:                 keyboardRows(keyboard),
 	})
 	return msg, nil
+}
+
+// inlineKeyboard reads a reply_markup holding an inline keyboard and checks
+// its buttons as Telegram does: a text, exactly one action, callback data of
+// 1 to 64 bytes.
+func inlineKeyboard(v string) (*tgmodels.InlineKeyboardMarkup, *Failure) {
+	bad := func(desc string) *Failure {
+		return &Failure{Code: http.StatusBadRequest, Description: "Bad Request: " + desc}
+	}
+	var raw struct {
+		InlineKeyboard [][]map[string]json.RawMessage `json:"inline_keyboard"`
+	}
+	if err := json.Unmarshal([]byte(v), &raw); err != nil || raw.InlineKeyboard == nil {
+		return nil, bad("can't parse reply keyboard markup JSON object")
+	}
+	for _, row := range raw.InlineKeyboard {
+		for _, b := range row {
+			var text, data string
+			if json.Unmarshal(b["text"], &text) != nil || text == "" {
+				return nil, bad("can't parse inline keyboard button: Text must be non-empty")
+			}
+			actions := 0
+			for k := range b {
+				if k != "text" && k != "icon_custom_emoji_id" && k != "style" {
+					actions++
+				}
+			}
+			if actions != 1 {
+				return nil, bad("can't parse inline keyboard button: exactly one of the optional fields must be used")
+			}
+			if c, ok := b["callback_data"]; ok {
+				if json.Unmarshal(c, &data) != nil || len(data) < 1 || len(data) > 64 {
+					return nil, bad("BUTTON_DATA_INVALID")
+				}
+			}
+		}
+	}
+	var m tgmodels.InlineKeyboardMarkup
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		return nil, bad("can't parse reply keyboard markup JSON object")
+	}
+	return &m, nil
+}
+
+func keyboardRows(m *tgmodels.InlineKeyboardMarkup) [][]tgmodels.InlineKeyboardButton {
+	if m == nil {
+		return nil
+	}
+	return m.InlineKeyboard
+}
+
+func (s *Server) answerCallbackQuery(params map[string]string) (any, *Failure) {
+	id := params["callback_query_id"]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if answered, ok := s.callbacks[id]; !ok || answered {
+		return nil, &Failure{Code: http.StatusBadRequest, Description: "Bad Request: query is too old and response timeout expired or query ID is invalid"}
+	}
+	s.callbacks[id] = true
+	s.answered = append(s.answered, CallbackAnswer{ID: id, Text: params["text"], ShowAlert: params["show_alert"] == "true"})
+	return true, nil
 }
 
 func (s *Server) deleteMessage(params map[string]string) (any, *Failure) {

@@ -219,3 +219,79 @@ func waitCalls(t *testing.T, s *telegramtest.Server, method string, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestInlineKeyboardChecked(t *testing.T) {
+	tests := []struct {
+		name     string
+		markup   string
+		wantDesc string // "" for accepted
+	}{
+		{name: "callback buttons", markup: `{"inline_keyboard":[[{"text":"Sì","callback_data":"/approva 1"}]]}`},
+		{name: "callback data over 64 bytes", markup: `{"inline_keyboard":[[{"text":"Sì","callback_data":"` + strings.Repeat("x", 65) + `"}]]}`, wantDesc: "Bad Request: BUTTON_DATA_INVALID"},
+		{name: "empty label", markup: `{"inline_keyboard":[[{"text":"","callback_data":"x"}]]}`, wantDesc: "Bad Request: can't parse inline keyboard button: Text must be non-empty"},
+		{name: "two actions", markup: `{"inline_keyboard":[[{"text":"a","callback_data":"x","copy_text":{"text":""}}]]}`, wantDesc: "Bad Request: can't parse inline keyboard button: exactly one of the optional fields must be used"},
+		{name: "not a keyboard", markup: `[1]`, wantDesc: "Bad Request: can't parse reply keyboard markup JSON object"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := telegramtest.NewServer(t, token)
+			body, _ := json.Marshal(map[string]any{"chat_id": -100, "text": "proposta", "reply_markup": json.RawMessage(tc.markup)})
+			code, env := call(t, s, "sendMessage", "application/json", bytes.NewReader(body))
+			if tc.wantDesc == "" {
+				if code != 200 || len(s.Sent()) != 1 || s.Sent()[0].ReplyMarkup != tc.markup {
+					t.Errorf("sendMessage = %d %q, sent %+v; want 200 and the markup recorded", code, env.Description, s.Sent())
+				}
+				return
+			}
+			if code != 400 || env.Description != tc.wantDesc {
+				t.Errorf("sendMessage = %d %q, want 400 %q", code, env.Description, tc.wantDesc)
+			}
+		})
+	}
+}
+
+func TestCallbackQuery(t *testing.T) {
+	s := telegramtest.NewServer(t, token)
+	body, _ := json.Marshal(map[string]any{"chat_id": -100, "text": "proposta", "reply_markup": map[string]any{
+		"inline_keyboard": [][]map[string]string{{{"text": "Sì", "callback_data": "/approva 1"}}},
+	}})
+	if code, env := call(t, s, "sendMessage", "application/json", bytes.NewReader(body)); code != 200 {
+		t.Fatalf("sendMessage = %d %q", code, env.Description)
+	}
+	cq := s.AddCallback(-100, 7, "/approva 1")
+	if cq.Message.Message == nil || cq.Message.Message.ID != s.Sent()[0].ID || cq.From.ID != 7 || cq.Data != "/approva 1" {
+		t.Errorf("callback query %+v, want a tap by 7 on the message sent", cq)
+	}
+	_, env := call(t, s, "getUpdates", "application/json", strings.NewReader(`{"allowed_updates":["callback_query"]}`))
+	var updates []struct {
+		CallbackQuery struct {
+			ID      string `json:"id"`
+			Data    string `json:"data"`
+			Message struct {
+				MessageID   int `json:"message_id"`
+				ReplyMarkup any `json:"reply_markup"`
+			} `json:"message"`
+		} `json:"callback_query"`
+	}
+	if err := json.Unmarshal(env.Result, &updates); err != nil || len(updates) != 1 {
+		t.Fatalf("getUpdates result %s: %v", env.Result, err)
+	}
+	if got := updates[0].CallbackQuery; got.ID != cq.ID || got.Data != "/approva 1" || got.Message.ReplyMarkup == nil {
+		t.Errorf("update %+v, want the callback query on the message with its keyboard", got)
+	}
+
+	answer := func(id string) (int, envelope) {
+		return call(t, s, "answerCallbackQuery", "application/json", strings.NewReader(`{"callback_query_id":"`+id+`"}`))
+	}
+	if code, env := answer(cq.ID); code != 200 || !env.OK {
+		t.Errorf("answer = %d %q, want 200", code, env.Description)
+	}
+	for _, id := range []string{cq.ID, "123"} {
+		if code, _ := answer(id); code != 400 {
+			t.Errorf("answer %s again or unknown = %d, want 400", id, code)
+		}
+	}
+	if diff := cmp.Diff([]telegramtest.CallbackAnswer{{ID: cq.ID}}, s.Answered()); diff != "" {
+		t.Errorf("answered (-want +got):\n%s", diff)
+	}
+}
