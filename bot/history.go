@@ -14,7 +14,13 @@ type History struct {
 	window    time.Duration
 	perAuthor int
 	authors   map[string][]stamped
+	latest    time.Time // newest post time seen
+	adds      int
 }
+
+// sweepEvery is how many posts pass between two sweeps of the authors
+// whose posts have all left the window.
+const sweepEvery = 4096
 
 type stamped struct {
 	at time.Time
@@ -56,4 +62,27 @@ func (h *History) Add(p Post, fp rules.Fingerprint) {
 		kept = kept[len(kept)-h.perAuthor:]
 	}
 	h.authors[k] = kept
+	if p.Time.After(h.latest) {
+		h.latest = p.Time
+	}
+	if h.adds++; h.adds%sweepEvery == 0 {
+		h.sweep()
+	}
 }
+
+// sweep forgets the authors whose newest post is out of the window, so
+// that memory follows the number of recent authors, not of all authors.
+func (h *History) sweep() {
+	if h.latest.IsZero() {
+		return
+	}
+	cutoff := h.latest.Add(-h.window)
+	for k, kept := range h.authors {
+		if last := kept[len(kept)-1].at; !last.IsZero() && last.Before(cutoff) {
+			delete(h.authors, k)
+		}
+	}
+}
+
+// Authors is how many authors the history holds.
+func (h *History) Authors() int { return len(h.authors) }

@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/inps-social/inpsbot/adapters/admin"
 	"github.com/inps-social/inpsbot/bot"
 	"github.com/inps-social/inpsbot/bot/pii"
 	"github.com/inps-social/inpsbot/bot/rules"
@@ -61,8 +62,9 @@ type EngineFile struct {
 
 // AdminConfig is the admin HTTP server.
 type AdminConfig struct {
-	Addr  string `yaml:"addr"`  // "" disables it
-	Token Secret `yaml:"token"` // bearer token of the JSON API
+	Addr    string              `yaml:"addr"`    // "" disables it
+	Token   Secret              `yaml:"token"`   // bearer token of the JSON API
+	Console admin.ConsoleConfig `yaml:"console"` // the moderators' web console
 }
 
 // TelegramAccount is one Telegram bot.

@@ -6,6 +6,7 @@
 //	inpsbot check     one text, a human-readable verdict
 //	inpsbot eval      measure the classifier on a labelled corpus
 //	inpsbot forget    erase every stored reference to an author
+//	inpsbot moderator add a web console account
 //	inpsbot sample    write synthetic posts for benchmarks
 package main
 
@@ -53,6 +54,8 @@ commands:
   check     print a human-readable verdict on one text: inpsbot check "testo"
   eval      measure the classifier on a labelled corpus: inpsbot eval FILE.jsonl
   forget    erase an author's data: inpsbot forget --platform P --author A
+  moderator add a moderator of the web console: inpsbot moderator add NAME
+            (reads the password on stdin, prints the entry for the configuration)
   sample    write synthetic posts in the classify format, for benchmarks
   version   print the version
 
@@ -78,6 +81,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdEval(rest, stdout, stderr, getenv)
 	case "forget":
 		return cmdForget(ctx, rest, stdout, stderr, getenv)
+	case "moderator":
+		return cmdModerator(rest, stdin, stdout, stderr)
 	case "sample":
 		return cmdSample(rest, stdout, stderr)
 	case "version", "--version":

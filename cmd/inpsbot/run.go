@@ -26,9 +26,10 @@ import (
 // newLogger builds the one logger of the process: JSON on stderr, or the
 // console form, at the configured level.
 func newLogger(cfg *Config, stderr io.Writer) zerolog.Logger {
-	var w io.Writer = stderr
+	// Components log from their own goroutines: one writer, one lock.
+	w := zerolog.SyncWriter(stderr)
 	if cfg.LogFormat == "console" {
-		w = zerolog.ConsoleWriter{Out: stderr, NoColor: true}
+		w = zerolog.SyncWriter(zerolog.ConsoleWriter{Out: stderr, NoColor: true})
 	}
 	lvl, err := zerolog.ParseLevel(strings.ToLower(cfg.LogLevel))
 	if err != nil {
@@ -161,6 +162,9 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout io.Writer, 
 	if cfg.Admin.Addr != "" {
 		adm, err = admin.New(admin.Config{Addr: cfg.Admin.Addr, Token: string(cfg.Admin.Token)}, eng, metrics, log)
 		if err != nil {
+			return err
+		}
+		if err := adm.EnableConsole(cfg.Admin.Console); err != nil {
 			return err
 		}
 		log.Info().Str("addr", adm.Addr()).Msg("admin server listening")

@@ -148,10 +148,11 @@ func (g *generator) line(i int) []byte {
 	b, _ := json.Marshal(map[string]string{
 		"id":       fmt.Sprintf("s%d", i),
 		"text":     g.fill(tpl),
-		"author":   fmt.Sprintf("%d", 1000+g.r.IntN(50000)),
+		"author":   fmt.Sprintf("%d", 1000+g.r.IntN(200000)),
 		"channel":  "-1001234567890",
 		"platform": platform,
-		"ts":       time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second).Format(time.RFC3339),
+		// One post a minute: busier than the institute's accounts are.
+		"ts": time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute).Format(time.RFC3339),
 	})
 	return b
 }
