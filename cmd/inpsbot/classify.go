@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -39,8 +41,8 @@ type errorLine struct {
 // parsePost decodes one input line into a post; the id is echoed even when
 // the rest is wrong.
 func parsePost(line []byte) (bot.Post, string, error) {
-	var in inputPost
-	if err := json.Unmarshal(line, &in); err != nil {
+	in, err := decodeInput(line)
+	if err != nil {
 		// A field of the wrong type still leaves the id decoded.
 		return bot.Post{}, rawID(in.ID), fmt.Errorf("invalid JSON: %v", jsonMessage(err))
 	}
@@ -61,6 +63,18 @@ func parsePost(line []byte) (bot.Post, string, error) {
 		p.Time = t
 	}
 	return p, id, nil
+}
+
+// decodeInput reads one input line: the common flat shape without
+// reflection, anything else (and every error) with encoding/json.
+func decodeInput(line []byte) (inputPost, error) {
+	var in inputPost
+	if decodeFlat(line, &in) {
+		return in, nil
+	}
+	in = inputPost{}
+	err := json.Unmarshal(line, &in)
+	return in, err
 }
 
 // jsonMessage keeps a JSON error free of the input's text.
@@ -132,8 +146,9 @@ func cmdClassify(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "configuration file (default $INPSBOT_CONFIG)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: inpsbot classify [--config FILE] < posts.jsonl > verdicts.jsonl")
+		fmt.Fprintln(stderr, "usage: inpsbot classify [--config FILE] [--cpuprofile FILE] < posts.jsonl > verdicts.jsonl")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -146,6 +161,17 @@ func cmdClassify(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 	resp, err := newResponder(cfg)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("classify: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("classify: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return classifyStream(resp, stdin, stdout)
 }

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func stdDecode(b []byte) (inputPost, error) {
+	var in inputPost
+	err := json.Unmarshal(b, &in)
+	return in, err
+}
+
+func TestDecodeFlatAgreesWithEncodingJSON(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		wantFast bool
+	}{
+		{name: "full line", in: `{"id":"a1","text":"Ciao è \"NASpI\"\n","author":"7","channel":"-100","platform":"telegram","ts":"2025-03-03T06:03:13Z"}`, wantFast: true},
+		{name: "spaces", in: ` { "id" : "a" , "text" : "x" } `, wantFast: true},
+		{name: "numeric id", in: `{"id": 42, "text": "x"}`, wantFast: true},
+		{name: "null author", in: `{"text": "x", "author": null}`, wantFast: true},
+		{name: "extra fields", in: `{"text": "x", "pii": [], "intent": "naspi", "personal": true}`},
+		{name: "escapes", in: `{"text": "a\u00e8\ud83d\ude4f\/\t\\ \ud800 x"}`, wantFast: true},
+		{name: "invalid utf-8", in: "{\"text\": \"a\xff\xfeb\"}", wantFast: true},
+		{name: "case-insensitive key", in: `{"Text": "x"}`},
+		{name: "text not a string", in: `{"id":"a4","text": 42}`},
+		{name: "text null", in: `{"id":"a","text": null}`},
+		{name: "nested", in: `{"text": "x", "meta": {"a": 1}}`},
+		{name: "truncated", in: `{"text": "x"`},
+		{name: "trailing garbage", in: `{"text": "x"} y`},
+		{name: "duplicate key", in: `{"text": "a", "text": "b"}`, wantFast: true},
+		{name: "empty object", in: `{}`, wantFast: true},
+		{name: "control character", in: "{\"text\": \"a\x01b\"}"},
+		{name: "bad escape", in: `{"text": "a\qb"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var fast inputPost
+			ok := decodeFlat([]byte(tc.in), &fast)
+			if ok != tc.wantFast {
+				t.Errorf("decodeFlat(%q) took the fast path = %v, want %v", tc.in, ok, tc.wantFast)
+			}
+			got, gotErr := decodeInput([]byte(tc.in))
+			want, wantErr := stdDecode([]byte(tc.in))
+			if (gotErr == nil) != (wantErr == nil) {
+				t.Fatalf("error = %v, encoding/json says %v", gotErr, wantErr)
+			}
+			if diff := cmp.Diff(want, got); gotErr == nil && diff != "" {
+				t.Errorf("decodeInput(%q) (-encoding/json +got):\n%s", tc.in, diff)
+			}
+		})
+	}
+}
+
+func FuzzDecodeFlat(f *testing.F) {
+	for _, s := range []string{`{"id":"a","text":"b"}`, `{"text":"\u00e8\n"}`, `{"id":1.5e3,"text":"x","ts":null}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast inputPost
+		if !decodeFlat(b, &fast) {
+			return
+		}
+		want, err := stdDecode(b)
+		if err != nil {
+			t.Fatalf("fast path accepted %q, encoding/json refuses it: %v", b, err)
+		}
+		if diff := cmp.Diff(want, fast); diff != "" {
+			t.Errorf("decodeFlat(%q) (-encoding/json +fast):\n%s", b, diff)
+		}
+	})
+}
