@@ -307,14 +307,14 @@ func (e *Engine) run(ctx context.Context, name string, args []string, who string
 		if err != nil {
 			return "", err
 		}
-		v := e.responder.Decide(Post{Platform: esc.Platform, Text: esc.Redacted}, nil)
+		v := e.Responder().Decide(Post{Platform: esc.Platform, Text: esc.Redacted}, nil)
 		return fmt.Sprintf("Segnalazione %d (%s), etichette registrate: %s\n\n%s", n, esc.Reason,
 			strings.Join(esc.Labels, ", "), Explain(v)), nil
 	case "controlla", "check":
 		if len(args) == 0 {
 			return "", errors.New("manca il testo")
 		}
-		return Explain(e.responder.Decide(Post{Platform: "telegram", Text: strings.Join(args, " ")}, nil)), nil
+		return Explain(e.Responder().Decide(Post{Platform: "telegram", Text: strings.Join(args, " ")}, nil)), nil
 	case "dimentica", "forget":
 		if len(args) < 2 {
 			return "", errors.New("uso: /dimentica PIATTAFORMA AUTORE")

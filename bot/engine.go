@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -118,7 +119,7 @@ func (noMetrics) PlatformUp(string, bool)                              {}
 type Engine struct {
 	cfg       EngineConfig
 	store     Store
-	responder *Responder
+	responder atomic.Pointer[Responder]
 	log       zerolog.Logger
 	metrics   Metrics
 	now       func() time.Time
@@ -149,7 +150,6 @@ func NewEngine(cfg EngineConfig, store Store, r *Responder, platforms []Platform
 	e := &Engine{
 		cfg:       cfg,
 		store:     store,
-		responder: r,
 		log:       log.With().Str("component", "engine").Logger(),
 		metrics:   noMetrics{},
 		now:       time.Now,
@@ -160,6 +160,7 @@ func NewEngine(cfg EngineConfig, store Store, r *Responder, platforms []Platform
 		inflight:  make(map[int64]bool),
 		up:        make(map[string]bool),
 	}
+	e.responder.Store(r)
 	for _, p := range platforms {
 		src := p.Name() + "/" + p.Account()
 		if _, dup := e.platforms[src]; dup {
@@ -189,7 +190,16 @@ func (e *Engine) AddModerators(m Moderators) {
 func (e *Engine) SetClock(now func() time.Time) { e.now = now }
 
 // Responder returns the engine's responder.
-func (e *Engine) Responder() *Responder { return e.responder }
+func (e *Engine) Responder() *Responder { return e.responder.Load() }
+
+// SetResponder replaces the rules and replies in force, for the posts
+// decided from now on (a reload). The previous ones stay in force when the
+// new set could not be built, since r is built before it is set.
+func (e *Engine) SetResponder(r *Responder) {
+	if r != nil {
+		e.responder.Store(r)
+	}
+}
 
 // Store returns the engine's store.
 func (e *Engine) Store() Store { return e.store }
@@ -308,7 +318,8 @@ func (e *Engine) Handle(ctx context.Context, p Post) error {
 		return nil
 	}
 	authorFP := e.AuthorFP(p.Platform, p.Author)
-	rc := e.responder.Rules().Repeats()
+	resp := e.Responder()
+	rc := resp.Rules().Repeats()
 	var earlier []rules.Fingerprint
 	if authorFP != "" {
 		since := p.Time.Add(-rc.Window)
@@ -320,7 +331,7 @@ func (e *Engine) Handle(ctx context.Context, p Post) error {
 			return fmt.Errorf("engine: post %s: %w", p.Key(), err)
 		}
 	}
-	v := e.responder.Decide(p, earlier)
+	v := resp.Decide(p, earlier)
 	now := e.now()
 	rec := Record{Post: routing(p), AuthorFP: authorFP, Verdict: v, At: now}
 	rec.Actions = e.plan(p, v, now)

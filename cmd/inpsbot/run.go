@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -181,6 +183,7 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout io.Writer, 
 		return eng.Run(gctx)
 	})
 	g.Go(func() error { return sched.Run(gctx) })
+	g.Go(func() error { return reloadOnHangup(gctx, cfg, eng, log) })
 	if adm != nil {
 		g.Go(func() error { return adm.Serve(gctx) })
 	}
@@ -188,6 +191,37 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout io.Writer, 
 		return err
 	}
 	log.Info().Msg("inpsbot stopped")
+	return nil
+}
+
+// reloadOnHangup reloads the rules and the replies on SIGHUP. A set that
+// does not load is refused with its file and line, and the last good one
+// stays in force.
+func reloadOnHangup(ctx context.Context, cfg *Config, eng *bot.Engine, log zerolog.Logger) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			if err := reload(cfg, eng); err != nil {
+				log.Error().Err(err).Msg("rules not reloaded; the previous rules stay in force")
+				continue
+			}
+			log.Info().Msg("rules and replies reloaded")
+		}
+	}
+}
+
+// reload builds the rules and replies afresh and puts them in force.
+func reload(cfg *Config, eng *bot.Engine) error {
+	resp, err := newResponder(cfg)
+	if err != nil {
+		return err
+	}
+	eng.SetResponder(resp)
 	return nil
 }
 
