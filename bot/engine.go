@@ -570,7 +570,9 @@ func (e *Engine) dispatch(ctx, parent context.Context, sourcesDone <-chan struct
 				e.mu.Lock()
 				delete(e.inflight, a.ID)
 				e.mu.Unlock()
-				e.nudge()
+				if len(q) == 0 {
+					e.nudge() // room for the next batch
+				}
 			}
 		}()
 	}
@@ -581,7 +583,7 @@ func (e *Engine) dispatch(ctx, parent context.Context, sourcesDone <-chan struct
 		wg.Wait()
 	}()
 
-	var drainUntil time.Time
+	var drainUntil, lastRefresh time.Time
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -597,8 +599,14 @@ func (e *Engine) dispatch(ctx, parent context.Context, sourcesDone <-chan struct
 			sourcesDone = nil
 			drainUntil = time.Now().Add(e.cfg.Grace)
 		}
-		if err := e.LoadSwitches(ctx); err != nil {
-			e.log.Error().Err(err).Msg("switches unreadable; keeping the last ones")
+		// Switches set through this engine are in force at once; the
+		// store is read again now and then for those set elsewhere.
+		refresh := time.Since(lastRefresh) >= time.Second
+		if refresh {
+			lastRefresh = time.Now()
+			if err := e.LoadSwitches(ctx); err != nil {
+				e.log.Error().Err(err).Msg("switches unreadable; keeping the last ones")
+			}
 		}
 		now := e.now()
 		due, err := e.store.Due(ctx, now, 256)
@@ -629,15 +637,18 @@ func (e *Engine) dispatch(ctx, parent context.Context, sourcesDone <-chan struct
 				e.mu.Unlock()
 			}
 		}
-		pending, err := e.store.Pending(ctx)
-		if err == nil {
-			e.metrics.Backlog(pending)
-		}
-		if !drainUntil.IsZero() {
+		if refresh || !drainUntil.IsZero() {
+			pending, perr := e.store.Pending(ctx)
+			if perr == nil {
+				e.metrics.Backlog(pending)
+			}
 			e.mu.Lock()
 			idle := len(e.inflight) == 0
 			e.mu.Unlock()
-			if idle && len(due) == 0 && (err != nil || pending == 0 || time.Now().After(drainUntil)) {
+			// At the end of a finite source: done once nothing is left to
+			// send, or once the grace is over.
+			if !drainUntil.IsZero() && idle && len(due) == 0 &&
+				(perr != nil || pending == 0 || time.Now().After(drainUntil)) {
 				return nil
 			}
 		}
@@ -758,7 +769,8 @@ func (e *Engine) limiter(key string, perSecond float64, burst int) *rate.Limiter
 }
 
 // finish settles an attempt by its error: done, retry later, or failed
-// (with an escalation when a hide was refused).
+// (with an escalation when a hide was refused). The store audits the
+// outcome of every settled action in the same transaction.
 func (e *Engine) finish(ctx context.Context, a Action, outcome HideOutcome, err error, log zerolog.Logger) {
 	now := e.now()
 	since := now.Sub(a.Created)
@@ -770,12 +782,10 @@ func (e *Engine) finish(ctx context.Context, a Action, outcome HideOutcome, err 
 		}
 		e.settle(ctx, a, StateSent, note, now, log)
 		e.metrics.ActionDone(a.Target.Platform, a.Kind, "sent", since)
-		e.auditAction(ctx, a, "sent "+note)
 		return
 	case errors.Is(err, ErrNotFound):
 		e.settle(ctx, a, StateSkipped, "post gone", now, log)
 		e.metrics.ActionDone(a.Target.Platform, a.Kind, "gone", since)
-		e.auditAction(ctx, a, "post gone")
 		return
 	}
 	if after, retry := Retryable(err); retry || !isPermanent(err) {
@@ -790,7 +800,6 @@ func (e *Engine) finish(ctx context.Context, a Action, outcome HideOutcome, err 
 	log.Error().Err(err).Int("attempt", a.Attempts+1).Msg("action failed")
 	e.settle(ctx, a, StateFailed, errText(err), now, log)
 	e.metrics.ActionDone(a.Target.Platform, a.Kind, "failed", since)
-	e.auditAction(ctx, a, "failed: "+errText(err))
 	if a.Kind == OutHide {
 		why := "hide_refused"
 		if errors.Is(err, ErrTooOld) {
@@ -828,13 +837,6 @@ func (e *Engine) settle(ctx context.Context, a Action, st ActionState, note stri
 	}
 }
 
-func (e *Engine) auditAction(ctx context.Context, a Action, outcome string) {
-	err := e.store.Audit(context.WithoutCancel(ctx), AuditEntry{At: e.now(), Actor: "bot", Event: "action",
-		Platform: a.Target.Platform, PostKey: a.PostKey, Intent: a.Intent, Actions: []string{string(a.Kind)}, Outcome: outcome})
-	if err != nil {
-		e.log.Error().Err(err).Msg("audit: cannot record action")
-	}
-}
 
 func (e *Engine) backoff(attempt int) time.Duration {
 	d := e.cfg.RetryBase << min(attempt-1, 20)

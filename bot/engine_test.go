@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,7 @@ type fakePlatform struct {
 	keys     map[string]bool
 	failNext []error // errors returned by the next calls, in order
 	onSend   func()
+	latency  []time.Duration // from each replied post's time to its reply
 	sent     []sentMessage // messages of its own (bot.Messenger)
 }
 
@@ -105,6 +107,7 @@ func (f *fakePlatform) Reply(_ context.Context, to bot.Post, text, key string) e
 		return nil
 	}
 	f.keys[key] = true
+	f.latency = append(f.latency, time.Since(to.Time))
 	f.replies = append(f.replies, to.ID)
 	f.texts = append(f.texts, text)
 	return nil
@@ -576,4 +579,45 @@ func BenchmarkEngine(b *testing.B) {
 		b.Fatalf("%d actions left pending", n)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}
+
+// BenchmarkEngineLatency feeds questions at 200 posts/s and reports the
+// time from each post's arrival to its reply being sent.
+func BenchmarkEngineLatency(b *testing.B) {
+	const rate = 200
+	n := max(b.N, 400)
+	f := newFake("fake")
+	st := openStore(b, filepath.Join(b.TempDir(), "db"))
+	e := newEngine(b, st, zerolog.Nop(), f)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	b.ResetTimer()
+	tick := time.NewTicker(time.Second / rate)
+	for i := range n {
+		<-tick.C
+		p := post(fmt.Sprintf("u%d", i), fmt.Sprintf("Quando arriva il pagamento della NASpI di marzo? Pratica %d", i))
+		p.Time = time.Now()
+		f.feed <- p
+	}
+	tick.Stop()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if r, _, _ := f.counts(); r >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.StopTimer()
+	cancel()
+	<-done
+	f.mu.Lock()
+	lat := slices.Clone(f.latency)
+	f.mu.Unlock()
+	if len(lat) < n {
+		b.Fatalf("%d of %d replies sent", len(lat), n)
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
