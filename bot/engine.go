@@ -837,7 +837,6 @@ func (e *Engine) settle(ctx context.Context, a Action, st ActionState, note stri
 	}
 }
 
-
 func (e *Engine) backoff(attempt int) time.Duration {
 	d := e.cfg.RetryBase << min(attempt-1, 20)
 	return jitter(min(d, e.cfg.RetryMax))

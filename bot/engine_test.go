@@ -40,7 +40,7 @@ type fakePlatform struct {
 	failNext []error // errors returned by the next calls, in order
 	onSend   func()
 	latency  []time.Duration // from each replied post's time to its reply
-	sent     []sentMessage // messages of its own (bot.Messenger)
+	sent     []sentMessage   // messages of its own (bot.Messenger)
 }
 
 type sentMessage struct {
