@@ -268,8 +268,7 @@ func (e *Engine) run(ctx context.Context, name string, args []string, who string
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("Segnalazione %d presa in carico da %s.", n, who),
-			e.store.Audit(ctx, AuditEntry{At: e.now(), Actor: who, Event: "take", Labels: []string{fmt.Sprintf("escalation:%d", n)}, Outcome: "taken"})
+		return fmt.Sprintf("Segnalazione %d presa in carico da %s.", n, who), e.TakeEscalation(ctx, n, who)
 	case "chiudi", "resolve":
 		n, err := id()
 		if err != nil {
@@ -329,16 +328,7 @@ func (e *Engine) run(ctx context.Context, name string, args []string, who string
 }
 
 func (e *Engine) escalationByID(ctx context.Context, id int64) (Escalation, error) {
-	all, err := e.store.Escalations(ctx, false, 0)
-	if err != nil {
-		return Escalation{}, err
-	}
-	for _, x := range all {
-		if x.ID == id {
-			return x, nil
-		}
-	}
-	return Escalation{}, fmt.Errorf("segnalazione %d: %w", id, ErrNotFound)
+	return e.store.Escalation(ctx, id)
 }
 
 // ForgetEscalated erases, once a moderator confirms, every stored

@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +181,72 @@ func TestReport(t *testing.T) {
 	}
 	if strings.Contains(m.text, "IT60") {
 		t.Error("the report holds personal data")
+	}
+}
+
+func TestAmendChecksTheText(t *testing.T) {
+	e, f, st := moderatedEngine(t)
+	if err := e.SetSwitch(t.Context(), "mode:action:reply", bot.ModeApprove, "test"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	f.feed <- post("u1", question)
+	var proposed []bot.Action
+	waitFor(t, func() bool {
+		proposed, _ = st.Actions(t.Context(), bot.StateProposed, 10)
+		return len(proposed) == 1
+	})
+	id := proposed[0].ID
+	tests := []struct {
+		name string
+		text string
+		ok   bool
+	}{
+		{name: "personal data", text: "Buongiorno, la richiami al 347 123 4567. Contact Center 803 164.", ok: false},
+		{name: "no channel", text: "Buongiorno, guardi sul sito.", ok: false},
+		{name: "private contact", text: "Ci scriva in privato, oppure chiami il Contact Center 803 164.", ok: false},
+		{name: "good", text: "Buongiorno, trova requisiti e durata della NASpI su www.inps.it; per chiarimenti il Contact Center risponde all'803 164 da rete fissa e allo 06 164 164 da cellulare.", ok: true},
+	}
+	for _, tc := range tests {
+		err := e.Amend(t.Context(), id, tc.text, "anna")
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: Amend = %v, want ok %v", tc.name, err, tc.ok)
+		}
+	}
+	if err := e.Approve(t.Context(), id, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { r, _, _ := f.counts(); return r == 1 })
+	cancel()
+	<-done
+	f.mu.Lock()
+	got := f.texts[len(f.texts)-1]
+	f.mu.Unlock()
+	if !strings.HasPrefix(got, "Buongiorno, trova requisiti") {
+		t.Errorf("sent %q, want the amended reply", got)
+	}
+	if err := e.Amend(t.Context(), id, tests[3].text, "anna"); !errors.Is(err, bot.ErrConflict) {
+		t.Errorf("amending a sent reply: %v, want ErrConflict", err)
+	}
+}
+
+func TestTakeEscalation(t *testing.T) {
+	e, _, st := moderatedEngine(t)
+	ctx := t.Context()
+	if err := e.Handle(ctx, post("u5", insult+" e voi stranieri tornate a casa vostra, siete parassiti")); err != nil {
+		t.Fatal(err)
+	}
+	open, err := st.Escalations(ctx, true, 1)
+	if err != nil || len(open) != 1 {
+		t.Fatalf("escalations = %v, %v", open, err)
+	}
+	if err := e.Handle(ctx, modPost("100", fmt.Sprintf("/prendi %d", open[0].ID))); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Escalation(ctx, open[0].ID)
+	if err != nil || got.TakenBy != "fake:mod100" {
+		t.Errorf("escalation = %+v, %v; want taken by fake:mod100", got, err)
 	}
 }

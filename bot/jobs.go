@@ -68,3 +68,30 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	e.nudge()
 	return first
 }
+
+// TakeEscalation records that a moderator took a queue item in hand.
+func (e *Engine) TakeEscalation(ctx context.Context, id int64, who string) error {
+	if err := e.store.TakeEscalation(ctx, id, who); err != nil {
+		return fmt.Errorf("engine: take escalation %d: %w", id, err)
+	}
+	return e.store.Audit(ctx, AuditEntry{At: e.now(), Actor: who, Event: "take",
+		Labels: []string{fmt.Sprintf("escalation:%d", id)}, Outcome: "taken"})
+}
+
+// Amend replaces the text of a reply waiting for approval, once the text
+// passes the same checks as the bot's own replies: no personal data, a
+// named channel, the platform's limit. Who amended it is audited.
+func (e *Engine) Amend(ctx context.Context, id int64, text, who string) error {
+	a, err := e.store.Action(ctx, id)
+	if err != nil {
+		return fmt.Errorf("engine: amend action %d: %w", id, err)
+	}
+	if err := e.Responder().CheckReply(text, a.Target.Platform); err != nil {
+		return fmt.Errorf("engine: amend action %d: %w: %w", id, ErrBadRequest, err)
+	}
+	if err := e.store.Amend(ctx, id, text); err != nil {
+		return fmt.Errorf("engine: amend action %d: %w", id, err)
+	}
+	return e.store.Audit(ctx, AuditEntry{At: e.now(), Actor: who, Event: "amend", Platform: a.Target.Platform,
+		PostKey: a.PostKey, Intent: a.Intent, Actions: []string{string(a.Kind)}, Outcome: "amended"})
+}

@@ -48,6 +48,9 @@ type Store interface {
 	InDoubt(ctx context.Context) ([]Action, error)
 	// Action returns one action by id.
 	Action(ctx context.Context, id int64) (Action, error)
+	// Amend replaces the text of a reply waiting for approval
+	// (ErrConflict when it is no longer proposed).
+	Amend(ctx context.Context, id int64, text string) error
 	// Actions lists actions in a state, newest first, at most limit.
 	Actions(ctx context.Context, state ActionState, limit int) ([]Action, error)
 
@@ -55,6 +58,10 @@ type Store interface {
 	Escalate(ctx context.Context, e Escalation) (int64, error)
 	// Escalations lists queue items, open ones only when open is true.
 	Escalations(ctx context.Context, open bool, limit int) ([]Escalation, error)
+	// Escalation returns one queue item by id.
+	Escalation(ctx context.Context, id int64) (Escalation, error)
+	// TakeEscalation records which moderator took an open item in hand.
+	TakeEscalation(ctx context.Context, id int64, by string) error
 	// ResolveEscalation closes a queue item with a moderator's note.
 	ResolveEscalation(ctx context.Context, id int64, by, note string) error
 
@@ -149,6 +156,7 @@ type Escalation struct {
 	Redacted   string   // the post with personal data masked
 	URL        string   // link to the post, if any
 	Created    time.Time
+	TakenBy    string // the moderator who took it in hand
 	ResolvedBy string
 	Note       string
 	Resolved   time.Time

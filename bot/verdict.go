@@ -65,4 +65,8 @@ func (v *Verdict) HasViolation(x rules.Violation) bool {
 // and fit the platform's limit.
 type Replier interface {
 	Reply(v *Verdict, p Post) string
+	// Check tells whether a reply a moderator wrote or edited may be
+	// posted on a platform (its limit, a named channel, no request for
+	// private contact); personal data are checked by the Responder.
+	Check(text, platform string) error
 }

@@ -531,3 +531,17 @@ func (c *Catalog) Topic(i rules.Intent) (Topic, bool) {
 	}
 	return t, ok
 }
+
+// Check tells whether a reply written or edited by a moderator may be
+// posted on a platform: within its limit, naming the Contact Center or the
+// URP, with no request for private contact or data and no promise to
+// handle a case. Personal data are the caller's to look for.
+func (c *Catalog) Check(text, platform string) error {
+	if msg := c.lint(text); msg != "" {
+		return fmt.Errorf("reply %s", msg)
+	}
+	if n, limit := Length(platform, text), Limit(platform); n > limit {
+		return fmt.Errorf("reply is %d characters long, over the %d of %s", n, limit, platform)
+	}
+	return nil
+}

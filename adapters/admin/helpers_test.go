@@ -43,6 +43,8 @@ type fakePlatform struct {
 	notices []string
 }
 
+func (fixedReplier) Check(string, string) error { return nil }
+
 func newFakePlatform() *fakePlatform { return &fakePlatform{refuse: make(chan struct{})} }
 
 func (f *fakePlatform) Name() string     { return "telegram" }

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -202,8 +204,7 @@ func insertEscalation(ctx context.Context, tx *wtx, e bot.Escalation) (int64, er
 // Escalations lists queue items, newest first, only the open ones when
 // open is true, at most limit (all when limit is 0 or less).
 func (s *Store) Escalations(ctx context.Context, open bool, limit int) ([]bot.Escalation, error) {
-	q := `SELECT id, post_key, platform, author_fp, reason, labels, redacted, url, created, resolved_by, note,
-		resolved FROM escalations`
+	q := "SELECT " + escalationColumns + " FROM escalations"
 	if open {
 		q += " WHERE resolved = 0"
 	}
@@ -215,25 +216,64 @@ func (s *Store) Escalations(ctx context.Context, open bool, limit int) ([]bot.Es
 	defer rows.Close()
 	var out []bot.Escalation
 	for rows.Next() {
-		var (
-			e                 bot.Escalation
-			labels            string
-			created, resolved int64
-		)
-		if err := rows.Scan(&e.ID, &e.PostKey, &e.Platform, &e.AuthorFP, &e.Reason, &labels, &e.Redacted, &e.URL,
-			&created, &e.ResolvedBy, &e.Note, &resolved); err != nil {
+		e, err := scanEscalation(rows)
+		if err != nil {
 			return nil, fmt.Errorf("sqlite: escalations: %w", err)
 		}
-		if e.Labels, err = parseList(labels); err != nil {
-			return nil, fmt.Errorf("sqlite: escalations: item %d labels: %w", e.ID, err)
-		}
-		e.Created, e.Resolved = fromUnixNano(created), fromUnixNano(resolved)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: escalations: %w", err)
 	}
 	return out, nil
+}
+
+const escalationColumns = `id, post_key, platform, author_fp, reason, labels, redacted, url, created, resolved_by,
+	note, resolved, taken_by`
+
+func scanEscalation(sc scanner) (bot.Escalation, error) {
+	var (
+		e                 bot.Escalation
+		labels            string
+		created, resolved int64
+	)
+	if err := sc.Scan(&e.ID, &e.PostKey, &e.Platform, &e.AuthorFP, &e.Reason, &labels, &e.Redacted, &e.URL,
+		&created, &e.ResolvedBy, &e.Note, &resolved, &e.TakenBy); err != nil {
+		return bot.Escalation{}, err
+	}
+	var err error
+	if e.Labels, err = parseList(labels); err != nil {
+		return bot.Escalation{}, fmt.Errorf("item %d labels: %w", e.ID, err)
+	}
+	e.Created, e.Resolved = fromUnixNano(created), fromUnixNano(resolved)
+	return e, nil
+}
+
+// Escalation returns one queue item by id.
+func (s *Store) Escalation(ctx context.Context, id int64) (bot.Escalation, error) {
+	e, err := scanEscalation(s.r.QueryRowContext(ctx, "SELECT "+escalationColumns+" FROM escalations WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = bot.ErrNotFound
+	}
+	if err != nil {
+		return bot.Escalation{}, fmt.Errorf("sqlite: escalation %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// TakeEscalation records which moderator took an open item in hand.
+func (s *Store) TakeEscalation(ctx context.Context, id int64, by string) error {
+	res, err := s.w.ExecContext(ctx, "UPDATE escalations SET taken_by = ? WHERE id = ? AND resolved = 0", by, id)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = fmt.Errorf("no open item: %w", bot.ErrNotFound)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: take escalation %d: %w", id, err)
+	}
+	return nil
 }
 
 // ResolveEscalation closes an open queue item with a moderator's name and

@@ -200,3 +200,57 @@ func TestSwitches(t *testing.T) {
 		}
 	})
 }
+
+func TestTakeAndFindEscalation(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		id, err := s.Escalate(ctx, bot.Escalation{PostKey: "telegram/inps/1", Platform: "telegram", Reason: "hate", Created: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.TakeEscalation(ctx, id, "anna"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Escalation(ctx, id)
+		if err != nil || got.TakenBy != "anna" || got.Reason != "hate" {
+			t.Errorf("Escalation = %+v, %v", got, err)
+		}
+		if err := s.ResolveEscalation(ctx, id, "anna", "fatto"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.TakeEscalation(ctx, id, "bruno"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("taking a resolved item: %v, want ErrNotFound", err)
+		}
+		if _, err := s.Escalation(ctx, 9999); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("unknown item: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestAmend(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		mustRecord(t, s, bot.Record{Post: post("1", "anna"), AuthorFP: "fa", Verdict: verdict(), At: t0,
+			Actions: []bot.Action{{Kind: bot.OutReply, Text: "old", State: bot.StatePending, NextTry: t0, Created: t0}}})
+		acts, err := s.Due(ctx, t0, 1)
+		if err != nil || len(acts) != 1 {
+			t.Fatalf("Due = %v, %v", acts, err)
+		}
+		id := acts[0].ID
+		if err := s.Amend(ctx, id, "new"); !errors.Is(err, bot.ErrConflict) {
+			t.Errorf("amending a pending action: %v, want ErrConflict", err)
+		}
+		if err := s.Settle(ctx, id, bot.StateProposed, "", t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Amend(ctx, id, "new"); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := s.Action(ctx, id); err != nil || a.Text != "new" {
+			t.Errorf("Action = %+v, %v", a, err)
+		}
+		if err := s.Amend(ctx, 9999, "x"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("unknown action: %v, want ErrNotFound", err)
+		}
+	})
+}

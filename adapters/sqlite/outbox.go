@@ -228,3 +228,26 @@ func note(s string) string {
 	}
 	return s
 }
+
+// Amend replaces the text of a reply waiting for approval.
+func (s *Store) Amend(ctx context.Context, id int64, text string) error {
+	err := s.tx(ctx, func(tx *wtx) error {
+		var state string
+		err := tx.QueryRowContext(ctx, "SELECT state FROM outbox WHERE id = ?", id).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return bot.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if state != string(bot.StateProposed) {
+			return fmt.Errorf("it is %s, not proposed: %w", state, bot.ErrConflict)
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE outbox SET text = ? WHERE id = ?", text, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: amend action %d: %w", id, err)
+	}
+	return nil
+}
