@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -94,4 +95,20 @@ func (r *Responder) Decide(p Post, earlier []rules.Fingerprint) *Verdict {
 		v.Violations = []rules.Violation{}
 	}
 	return v
+}
+
+// CheckReply tells whether a reply a moderator wrote or edited may be
+// posted on a platform: no personal data, and whatever the replier
+// requires of a reply (its limit, a named channel).
+func (r *Responder) CheckReply(text, platform string) error {
+	if spans := r.pii.Find(text); len(spans) > 0 {
+		return fmt.Errorf("the reply holds personal data (%s)", spans[0].Kind)
+	}
+	if strings.TrimSpace(text) == "" {
+		return errors.New("the reply is empty")
+	}
+	if r.replier != nil {
+		return r.replier.Check(text, platform)
+	}
+	return nil
 }
