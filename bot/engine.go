@@ -563,12 +563,29 @@ func (e *Engine) dispatch(ctx, parent context.Context, sourcesDone <-chan struct
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			batch := make([]Action, 0, maxBatch)
 			for a := range q {
+				// Take what else is queued: one transaction begins them all.
+				batch = append(batch[:0], a)
+			fill:
+				for len(batch) < maxBatch {
+					select {
+					case b, ok := <-q:
+						if !ok {
+							break fill
+						}
+						batch = append(batch, b)
+					default:
+						break fill
+					}
+				}
 				if parent.Err() == nil {
-					e.send(ctx, a)
+					e.sendBatch(ctx, batch)
 				}
 				e.mu.Lock()
-				delete(e.inflight, a.ID)
+				for _, b := range batch {
+					delete(e.inflight, b.ID)
+				}
 				e.mu.Unlock()
 				if len(q) == 0 {
 					e.nudge() // room for the next batch
@@ -669,9 +686,75 @@ func priority(k OutboxKind) int {
 	return 2
 }
 
-// send makes one attempt at an action and settles it.
-func (e *Engine) send(ctx context.Context, a Action) {
-	pl := e.platforms[a.Target.Source()]
+// maxBatch bounds the actions begun in one transaction; settleAfter
+// bounds how long sent actions wait to be recorded together.
+const (
+	maxBatch    = 32
+	settleAfter = 20 * time.Millisecond
+)
+
+// sendBatch makes one attempt at each action of a batch: the actions that
+// may go now are begun in one transaction, sent in order, and settled
+// together (at the latest settleAfter after the first of them was sent).
+func (e *Engine) sendBatch(ctx context.Context, batch []Action) {
+	ready := make([]Action, 0, len(batch))
+	for _, a := range batch {
+		if e.gate(ctx, a) {
+			ready = append(ready, a)
+		}
+	}
+	if len(ready) == 0 {
+		return
+	}
+	ids := make([]int64, len(ready))
+	for i, a := range ready {
+		ids[i] = a.ID
+	}
+	begun, err := e.store.BeginMany(ctx, ids, e.now())
+	if err != nil {
+		e.log.Error().Err(err).Msg("outbox: cannot begin actions")
+		return
+	}
+	var (
+		settles []Settlement
+		after   []func()
+		first   time.Time
+	)
+	flush := func() {
+		if len(settles) == 0 {
+			return
+		}
+		if err := e.store.SettleMany(context.WithoutCancel(ctx), settles); err != nil {
+			e.log.Error().Err(err).Msg("outbox: cannot settle actions")
+		}
+		for _, f := range after {
+			f()
+		}
+		settles, after = settles[:0], after[:0]
+	}
+	for _, a := range ready {
+		if !slices.Contains(begun, a.ID) {
+			continue // no longer pending: settled elsewhere
+		}
+		if len(settles) == 0 {
+			first = time.Now()
+		}
+		st, then := e.attempt(ctx, a)
+		settles = append(settles, st)
+		if then != nil {
+			after = append(after, then)
+		}
+		if time.Since(first) >= settleAfter {
+			flush()
+		}
+	}
+	flush()
+}
+
+// gate applies the switches and the rate limits to an action about to be
+// sent: it reports whether the action may go now, and otherwise settles it
+// (paused, dry run, proposed to the moderators, or deferred by a limit).
+func (e *Engine) gate(ctx context.Context, a Action) bool {
 	log := e.log.With().Str("platform", a.Target.Platform).Str("post_id", a.Target.ID).
 		Str("action", string(a.Kind)).Int64("action_id", a.ID).Logger()
 	now := e.now()
@@ -679,35 +762,37 @@ func (e *Engine) send(ctx context.Context, a Action) {
 	if a.Kind == OutHide {
 		act = ActHide
 	}
-	sw := e.Switches()
-	switch mode := sw.ModeFor(a.Target, a.Intent, act); {
+	switch mode := e.Switches().ModeFor(a.Target, a.Intent, act); {
 	case mode == ModeOff:
 		// Paused: the action waits until resumed.
 		e.settle(ctx, a, StatePending, a.LastError, now.Add(e.cfg.Poll), log)
-		return
+		return false
 	case mode == ModeDryRun:
 		e.settle(ctx, a, StateSkipped, "dry-run", now, log)
-		return
+		return false
 	case mode == ModeApprove && act == ActReply && !IsApproved(a):
 		e.settle(ctx, a, StateProposed, "waiting for approval", now, log)
 		e.tellProposal(ctx, a)
-		return
+		return false
 	}
 	if wait, ok := e.reserve(a); !ok {
-		e.settle(ctx, a, StatePending, "", now.Add(wait), log)
-		return
+		e.settle(ctx, a, StatePending, a.LastError, now.Add(wait), log)
+		return false
 	}
-	ok, err := e.store.Begin(ctx, a.ID, now)
-	if err != nil || !ok {
-		if err != nil {
-			log.Error().Err(err).Msg("outbox: cannot begin action")
-		}
-		return
-	}
+	return true
+}
+
+// attempt sends one begun action and returns how to settle it, and what
+// to do once it is settled (metrics, escalation of a refused hide).
+func (e *Engine) attempt(ctx context.Context, a Action) (Settlement, func()) {
+	pl := e.platforms[a.Target.Source()]
 	sendCtx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
 	defer cancel()
 	key := fmt.Sprintf("inpsbot-%d-%s", a.ID, a.Kind)
-	var outcome HideOutcome
+	var (
+		outcome HideOutcome
+		err     error
+	)
 	switch a.Kind {
 	case OutReply:
 		err = pl.Reply(sendCtx, a.Target, a.Text, key)
@@ -722,7 +807,7 @@ func (e *Engine) send(ctx context.Context, a Action) {
 			err = pl.Notify(sendCtx, a.Target, a.Text, key+"-notice")
 		}
 	}
-	e.finish(ctx, a, outcome, err, log)
+	return e.outcome(ctx, a, outcome, err)
 }
 
 // reserve takes a token from the platform's limiter and, for messages, from
@@ -768,46 +853,49 @@ func (e *Engine) limiter(key string, perSecond float64, burst int) *rate.Limiter
 	return l
 }
 
-// finish settles an attempt by its error: done, retry later, or failed
-// (with an escalation when a hide was refused). The store audits the
-// outcome of every settled action in the same transaction.
-func (e *Engine) finish(ctx context.Context, a Action, outcome HideOutcome, err error, log zerolog.Logger) {
+// outcome tells how to settle an attempt by its error: done, retry later,
+// or failed (with an escalation when a hide was refused). The store audits
+// the outcome of every settled action in the same transaction.
+func (e *Engine) outcome(ctx context.Context, a Action, outcome HideOutcome, err error) (Settlement, func()) {
+	log := e.log.With().Str("platform", a.Target.Platform).Str("post_id", a.Target.ID).
+		Str("action", string(a.Kind)).Int64("action_id", a.ID).Logger()
 	now := e.now()
 	since := now.Sub(a.Created)
+	done := func(result string) func() {
+		return func() { e.metrics.ActionDone(a.Target.Platform, a.Kind, result, since) }
+	}
 	switch {
 	case err == nil:
 		note := ""
 		if a.Kind == OutHide {
 			note = string(outcome)
 		}
-		e.settle(ctx, a, StateSent, note, now, log)
-		e.metrics.ActionDone(a.Target.Platform, a.Kind, "sent", since)
-		return
+		return Settlement{ID: a.ID, State: StateSent, Note: note, Next: now}, done("sent")
 	case errors.Is(err, ErrNotFound):
-		e.settle(ctx, a, StateSkipped, "post gone", now, log)
-		e.metrics.ActionDone(a.Target.Platform, a.Kind, "gone", since)
-		return
+		return Settlement{ID: a.ID, State: StateSkipped, Note: "post gone", Next: now}, done("gone")
 	}
 	if after, retry := Retryable(err); retry || !isPermanent(err) {
 		if a.Attempts+1 < e.cfg.MaxAttempts {
 			wait := max(after, e.backoff(a.Attempts+1))
 			log.Warn().Err(err).Int("attempt", a.Attempts+1).Dur("retry_after", wait).Msg("action will be retried")
-			e.settle(ctx, a, StatePending, approval(a)+errText(err), now.Add(wait), log)
-			e.metrics.ActionDone(a.Target.Platform, a.Kind, "retry", since)
-			return
+			return Settlement{ID: a.ID, State: StatePending, Note: approval(a) + errText(err), Next: now.Add(wait)},
+				done("retry")
 		}
 	}
 	log.Error().Err(err).Int("attempt", a.Attempts+1).Msg("action failed")
-	e.settle(ctx, a, StateFailed, errText(err), now, log)
-	e.metrics.ActionDone(a.Target.Platform, a.Kind, "failed", since)
-	if a.Kind == OutHide {
-		why := "hide_refused"
-		if errors.Is(err, ErrTooOld) {
-			why = "hide_too_late"
-		}
+	st := Settlement{ID: a.ID, State: StateFailed, Note: errText(err), Next: now}
+	if a.Kind != OutHide {
+		return st, done("failed")
+	}
+	why := "hide_refused"
+	if errors.Is(err, ErrTooOld) {
+		why = "hide_too_late"
+	}
+	return st, func() {
+		done("failed")()
 		esc := Escalation{PostKey: a.PostKey, Platform: a.Target.Platform, Reason: why,
 			Labels: []string{string(a.Kind)}, URL: a.Target.URL, Created: now}
-		id, err := e.store.Escalate(ctx, esc)
+		id, err := e.store.Escalate(context.WithoutCancel(ctx), esc)
 		if err != nil {
 			log.Error().Err(err).Msg("cannot escalate a refused hide")
 		}

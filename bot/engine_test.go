@@ -329,6 +329,16 @@ func (c *crashStore) Settle(ctx context.Context, id int64, s bot.ActionState, no
 	return c.Store.Settle(ctx, id, s, note, next)
 }
 
+func (c *crashStore) SettleMany(ctx context.Context, settles []bot.Settlement) error {
+	for _, st := range settles {
+		if (c.onSettle && st.State == bot.StateSent) || c.crashed.Load() {
+			c.crashed.Store(true)
+			return errCrash
+		}
+	}
+	return c.Store.SettleMany(ctx, settles)
+}
+
 func TestEngineCrashPoints(t *testing.T) {
 	tests := []struct {
 		name        string

@@ -44,6 +44,11 @@ type Store interface {
 	// pending again with a next try. note is an error text without
 	// personal data.
 	Settle(ctx context.Context, id int64, state ActionState, note string, next time.Time) error
+	// BeginMany begins several actions in one transaction and returns the
+	// ids it began.
+	BeginMany(ctx context.Context, ids []int64, now time.Time) ([]int64, error)
+	// SettleMany settles several attempts in one transaction.
+	SettleMany(ctx context.Context, settles []Settlement) error
 	// InDoubt returns the actions left in state sending by a crash.
 	InDoubt(ctx context.Context) ([]Action, error)
 	// Action returns one action by id.
@@ -202,4 +207,12 @@ type Stats struct {
 	Outcomes     map[string]int // outbox rows per "kind state" ("reply sent", "hide failed")
 	Failures     int            // outbox rows that failed or ended unknown
 	Escalations  int            // queue items opened
+}
+
+// Settlement is the end of one attempt at an action.
+type Settlement struct {
+	ID    int64
+	State ActionState
+	Note  string    // error text without personal data, or the outcome
+	Next  time.Time // next try, when State is pending
 }

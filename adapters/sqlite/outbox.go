@@ -136,33 +136,80 @@ func (s *Store) Settle(ctx context.Context, id int64, state bot.ActionState, not
 }
 
 func (s *Store) settle(ctx context.Context, id int64, state bot.ActionState, msg string, next time.Time) error {
+	return s.tx(ctx, func(tx *wtx) error { return settleTx(ctx, tx, id, state, msg, next) })
+}
+
+// settleTx settles one action inside a transaction and, when the action is
+// over, writes the audit row of its outcome.
+func settleTx(ctx context.Context, tx *wtx, id int64, state bot.ActionState, msg string, next time.Time) error {
 	if !validState(state) {
 		return fmt.Errorf("unknown state %q", state)
 	}
-	return s.tx(ctx, func(tx *wtx) error {
-		var postKey, kind, platform, authorFP, intent string
-		err := tx.QueryRowContext(ctx, `UPDATE outbox SET state = ?, last_error = ?, next_try = ? WHERE id = ?
-			RETURNING post_key, kind, t_platform, author_fp, intent`,
-			string(state), note(msg), unixNano(next), id).Scan(&postKey, &kind, &platform, &authorFP, &intent)
-		if errors.Is(err, sql.ErrNoRows) {
-			return bot.ErrNotFound
+	var postKey, kind, platform, authorFP, intent string
+	err := tx.QueryRowContext(ctx, `UPDATE outbox SET state = ?, last_error = ?, next_try = ? WHERE id = ?
+		RETURNING post_key, kind, t_platform, author_fp, intent`,
+		string(state), note(msg), unixNano(next), id).Scan(&postKey, &kind, &platform, &authorFP, &intent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if !finalState(state) {
+		return nil
+	}
+	// The outcome of every action is in the audit trail, written with
+	// the outcome itself.
+	outcome := string(state)
+	if msg != "" {
+		outcome += ": " + msg
+	}
+	return insertAudit(ctx, tx, bot.AuditEntry{At: time.Now(), Actor: "bot", Event: "action",
+		Platform: platform, PostKey: postKey, AuthorFP: authorFP, Intent: intent,
+		Actions: []string{kind}, Outcome: note(outcome)})
+}
+
+// BeginMany marks several pending actions as being sent, in one
+// transaction, and returns the ids it began (those still pending).
+func (s *Store) BeginMany(ctx context.Context, ids []int64, now time.Time) ([]int64, error) {
+	begun := make([]int64, 0, len(ids))
+	err := s.tx(ctx, func(tx *wtx) error {
+		for _, id := range ids {
+			res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = attempts + 1, last_try = ?
+				WHERE id = ? AND state = ?`,
+				string(bot.StateSending), unixNano(now), id, string(bot.StatePending))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				begun = append(begun, id)
+			}
 		}
-		if err != nil {
-			return err
-		}
-		if !finalState(state) {
-			return nil
-		}
-		// The outcome of every action is in the audit trail, written with
-		// the outcome itself.
-		outcome := string(state)
-		if msg != "" {
-			outcome += ": " + msg
-		}
-		return insertAudit(ctx, tx, bot.AuditEntry{At: time.Now(), Actor: "bot", Event: "action",
-			Platform: platform, PostKey: postKey, AuthorFP: authorFP, Intent: intent,
-			Actions: []string{kind}, Outcome: note(outcome)})
+		return nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin %d actions: %w", len(ids), err)
+	}
+	return begun, nil
+}
+
+// SettleMany settles several actions in one transaction, auditing those
+// that are over.
+func (s *Store) SettleMany(ctx context.Context, settles []bot.Settlement) error {
+	err := s.tx(ctx, func(tx *wtx) error {
+		for _, st := range settles {
+			if err := settleTx(ctx, tx, st.ID, st.State, st.Note, st.Next); err != nil {
+				return fmt.Errorf("action %d: %w", st.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: settle %d actions: %w", len(settles), err)
+	}
+	return nil
 }
 
 // finalState reports whether an action in state st is over.
