@@ -739,6 +739,13 @@ func (e *Engine) sendBatch(ctx context.Context, batch []Action) {
 		if len(settles) == 0 {
 			first = time.Now()
 		}
+		// The rate token is taken right before the send, so that the
+		// limits pace sends, not reservations.
+		if wait, ok := e.reserve(a); !ok {
+			settles = append(settles, Settlement{ID: a.ID, State: StatePending, Note: a.LastError,
+				Next: e.now().Add(wait), Undo: true})
+			continue
+		}
 		st, then := e.attempt(ctx, a)
 		settles = append(settles, st)
 		if then != nil {
@@ -751,35 +758,39 @@ func (e *Engine) sendBatch(ctx context.Context, batch []Action) {
 	flush()
 }
 
-// gate applies the switches and the rate limits to an action about to be
-// sent: it reports whether the action may go now, and otherwise settles it
-// (paused, dry run, proposed to the moderators, or deferred by a limit).
+// gate applies the switches to an action about to be sent: it reports
+// whether the action may go, and otherwise settles it (paused, dry run,
+// proposed to the moderators) — only if it is still pending, since the
+// dispatcher may hand over an action that a worker has just sent.
 func (e *Engine) gate(ctx context.Context, a Action) bool {
-	log := e.log.With().Str("platform", a.Target.Platform).Str("post_id", a.Target.ID).
-		Str("action", string(a.Kind)).Int64("action_id", a.ID).Logger()
 	now := e.now()
 	act := ActReply
 	if a.Kind == OutHide {
 		act = ActHide
 	}
+	var (
+		state = StatePending
+		note  = a.LastError
+		next  = now
+	)
 	switch mode := e.Switches().ModeFor(a.Target, a.Intent, act); {
 	case mode == ModeOff:
-		// Paused: the action waits until resumed.
-		e.settle(ctx, a, StatePending, a.LastError, now.Add(e.cfg.Poll), log)
-		return false
+		next = now.Add(e.cfg.Poll) // paused: the action waits until resumed
 	case mode == ModeDryRun:
-		e.settle(ctx, a, StateSkipped, "dry-run", now, log)
-		return false
+		state, note = StateSkipped, "dry-run"
 	case mode == ModeApprove && act == ActReply && !IsApproved(a):
-		e.settle(ctx, a, StateProposed, "waiting for approval", now, log)
+		state, note = StateProposed, "waiting for approval"
+	default:
+		return true
+	}
+	ok, err := e.store.SettlePending(context.WithoutCancel(ctx), a.ID, state, note, next)
+	if err != nil {
+		e.log.Error().Err(err).Int64("action_id", a.ID).Msg("outbox: cannot settle action")
+	}
+	if ok && state == StateProposed {
 		e.tellProposal(ctx, a)
-		return false
 	}
-	if wait, ok := e.reserve(a); !ok {
-		e.settle(ctx, a, StatePending, a.LastError, now.Add(wait), log)
-		return false
-	}
-	return true
+	return false
 }
 
 // attempt sends one begun action and returns how to settle it, and what

@@ -13,14 +13,31 @@ import (
 type History struct {
 	window    time.Duration
 	perAuthor int
-	authors   map[string][]stamped
+	authors   map[historyKey]*authorPosts
 	latest    time.Time // newest post time seen
 	adds      int
+	earlier   []rules.Fingerprint // Earlier's result, reused
+	// dues holds, for every add with a time, when its author may leave:
+	// a min-heap on at, so that a sweep visits only the authors whose
+	// newest post may have left the window.
+	dues []due
+}
+
+type due struct {
+	at time.Time
+	a  *authorPosts
 }
 
 // sweepEvery is how many posts pass between two sweeps of the authors
 // whose posts have all left the window.
 const sweepEvery = 4096
+
+// authorPosts are the kept posts of one author, oldest first.
+type authorPosts struct {
+	key  historyKey
+	kept []stamped
+	gone bool // swept from the map
+}
 
 type stamped struct {
 	at time.Time
@@ -30,24 +47,33 @@ type stamped struct {
 // NewHistory returns an empty History with the repeat window and the
 // per-author bound of rc.
 func NewHistory(rc rules.RepeatConfig) *History {
-	return &History{window: rc.Window, perAuthor: rc.PerAuthor, authors: make(map[string][]stamped)}
+	return &History{window: rc.Window, perAuthor: rc.PerAuthor, authors: make(map[historyKey]*authorPosts)}
 }
 
-func historyKey(p Post) string { return p.Platform + "\x00" + p.Author }
+// historyKey identifies an author on a platform.
+type historyKey struct{ platform, author string }
+
+func keyOf(p Post) historyKey { return historyKey{p.Platform, p.Author} }
 
 // Earlier returns the fingerprints of p's author on p's platform within
-// the window before p.Time (all kept ones when p has no time).
+// the window before p.Time (all kept ones when p has no time). The slice
+// is valid until the next call of Earlier.
 func (h *History) Earlier(p Post) []rules.Fingerprint {
 	if p.Author == "" {
 		return nil
 	}
-	kept := h.authors[historyKey(p)]
-	out := make([]rules.Fingerprint, 0, len(kept))
+	var kept []stamped
+	if a := h.authors[keyOf(p)]; a != nil {
+		kept = a.kept
+	}
+	clear(h.earlier)
+	out := h.earlier[:0]
 	for _, s := range kept {
 		if p.Time.IsZero() || s.at.IsZero() || p.Time.Sub(s.at) <= h.window {
 			out = append(out, s.fp)
 		}
 	}
+	h.earlier = out
 	return out
 }
 
@@ -56,12 +82,20 @@ func (h *History) Add(p Post, fp rules.Fingerprint) {
 	if p.Author == "" {
 		return
 	}
-	k := historyKey(p)
-	kept := append(h.authors[k], stamped{at: p.Time, fp: fp})
-	if len(kept) > h.perAuthor {
-		kept = kept[len(kept)-h.perAuthor:]
+	a := h.authors[keyOf(p)]
+	if a == nil {
+		// The map keeps its own copy of a new key, not the post's strings.
+		both := p.Platform + p.Author
+		a = &authorPosts{key: historyKey{both[:len(p.Platform)], both[len(p.Platform):]}}
+		h.authors[a.key] = a
 	}
-	h.authors[k] = kept
+	a.kept = append(a.kept, stamped{at: p.Time, fp: fp})
+	if len(a.kept) > h.perAuthor {
+		a.kept = a.kept[len(a.kept)-h.perAuthor:]
+	}
+	if !p.Time.IsZero() {
+		h.pushDue(due{p.Time, a})
+	}
 	if p.Time.After(h.latest) {
 		h.latest = p.Time
 	}
@@ -72,16 +106,68 @@ func (h *History) Add(p Post, fp rules.Fingerprint) {
 
 // sweep forgets the authors whose newest post is out of the window, so
 // that memory follows the number of recent authors, not of all authors.
+// An author's newest post always has its entry in dues until a sweep
+// visits it, so the authors visited are all those that may have left.
 func (h *History) sweep() {
 	if h.latest.IsZero() {
 		return
 	}
 	cutoff := h.latest.Add(-h.window)
-	for k, kept := range h.authors {
-		if last := kept[len(kept)-1].at; !last.IsZero() && last.Before(cutoff) {
-			delete(h.authors, k)
+	for len(h.dues) > 0 && h.dues[0].at.Before(cutoff) {
+		a := h.popDue().a
+		if a.gone {
+			continue
+		}
+		if last := a.kept[len(a.kept)-1].at; !last.IsZero() && last.Before(cutoff) {
+			delete(h.authors, a.key)
+			a.gone = true
 		}
 	}
+	if len(h.dues) > 2*len(h.authors)+sweepEvery {
+		// Keep only the entries of the authors' newest posts.
+		h.dues = h.dues[:0]
+		for _, a := range h.authors {
+			if last := a.kept[len(a.kept)-1].at; !last.IsZero() {
+				h.pushDue(due{last, a})
+			}
+		}
+	}
+}
+
+func (h *History) pushDue(d due) {
+	h.dues = append(h.dues, d)
+	i := len(h.dues) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.dues[i].at.Before(h.dues[parent].at) {
+			break
+		}
+		h.dues[i], h.dues[parent] = h.dues[parent], h.dues[i]
+		i = parent
+	}
+}
+
+func (h *History) popDue() due {
+	top := h.dues[0]
+	n := len(h.dues) - 1
+	h.dues[0] = h.dues[n]
+	h.dues[n] = due{}
+	h.dues = h.dues[:n]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && h.dues[l].at.Before(h.dues[m].at) {
+			m = l
+		}
+		if r < n && h.dues[r].at.Before(h.dues[m].at) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h.dues[i], h.dues[m] = h.dues[m], h.dues[i]
+		i = m
+	}
+	return top
 }
 
 // Authors is how many authors the history holds.

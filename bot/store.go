@@ -44,6 +44,10 @@ type Store interface {
 	// pending again with a next try. note is an error text without
 	// personal data.
 	Settle(ctx context.Context, id int64, state ActionState, note string, next time.Time) error
+	// SettlePending settles an action still pending without an attempt
+	// (paused, proposed, skipped, deferred); it returns false, changing
+	// nothing, when the action is no longer pending.
+	SettlePending(ctx context.Context, id int64, state ActionState, note string, next time.Time) (bool, error)
 	// BeginMany begins several actions in one transaction and returns the
 	// ids it began.
 	BeginMany(ctx context.Context, ids []int64, now time.Time) ([]int64, error)
@@ -215,4 +219,5 @@ type Settlement struct {
 	State ActionState
 	Note  string    // error text without personal data, or the outcome
 	Next  time.Time // next try, when State is pending
+	Undo  bool      // no attempt was made after all: do not count it
 }

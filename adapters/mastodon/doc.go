@@ -31,6 +31,11 @@
 // RejectReplies is set and the server supports interaction requests
 // (GoToSocial), rejects the pending reply.
 //
+// Sweeping. A reply under the account's status that does not mention it
+// makes no notification. The Platform is a bot.Sweeper: Sweep lists the
+// account's 20 latest statuses and hands over every reply in their
+// threads, with no cursor; the engine skips those it has handled.
+//
 // Moderators. The Platform is also a bot.Messenger: Send posts a direct
 // status to a moderator's account, mentioning only that account, with an
 // Idempotency-Key derived from the recipient and the status. Mastodon has

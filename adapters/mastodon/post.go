@@ -33,7 +33,18 @@ func (p *Platform) wants(typ string) bool {
 // toPost turns a notification into a post; ok is false when it carries none
 // (status deleted, the account's own status, a boost).
 func (p *Platform) toPost(n *mastodon.Notification) (bot.Post, bool) {
-	s := n.Status
+	post, ok := p.statusPost(n.Status, bot.KindMention)
+	if !ok {
+		return bot.Post{}, false
+	}
+	post.Cursor = string(n.ID)
+	return post, true
+}
+
+// statusPost turns a status into a post of kind (bot.KindDirect when the
+// status is direct), with no cursor; ok is false for the account's own
+// statuses, boosts and empty statuses.
+func (p *Platform) statusPost(s *mastodon.Status, kind bot.PostKind) (bot.Post, bool) {
 	if s == nil || s.ID == "" || s.Account.ID == p.self || s.Reblog != nil {
 		return bot.Post{}, false
 	}
@@ -48,7 +59,6 @@ func (p *Platform) toPost(n *mastodon.Notification) (bot.Post, bool) {
 	if channel == "" {
 		channel = string(s.Account.ID)
 	}
-	kind := bot.KindMention
 	if s.Visibility == visDirect {
 		kind = bot.KindDirect
 	}
@@ -73,8 +83,17 @@ func (p *Platform) toPost(n *mastodon.Notification) (bot.Post, bool) {
 		Time:       s.CreatedAt,
 		URL:        url,
 		Visibility: s.Visibility,
-		Cursor:     string(n.ID),
 	}, true
+}
+
+// mentionsSelf reports whether a status mentions the account.
+func (p *Platform) mentionsSelf(s *mastodon.Status) bool {
+	for _, m := range s.Mentions {
+		if m.ID == p.self {
+			return true
+		}
+	}
+	return false
 }
 
 // idString reads an id that go-mastodon leaves untyped (in_reply_to_id).

@@ -49,18 +49,7 @@ func TestScenario(t *testing.T) {
 	srv := mastodontest.NewServer(t)
 	p := newPlatform(t, srv, nil)
 
-	rs, err := rules.Load(configs.FS, "rules")
-	if err != nil {
-		t.Fatalf("rules: %v", err)
-	}
-	cat, err := replies.Load(replies.Config{})
-	if err != nil {
-		t.Fatalf("replies: %v", err)
-	}
-	resp, err := bot.NewResponder(pii.New(), rs, cat)
-	if err != nil {
-		t.Fatalf("responder: %v", err)
-	}
+	resp := newResponder(t)
 	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "inpsbot.db"))
 	if err != nil {
 		t.Fatalf("store: %v", err)
@@ -170,6 +159,25 @@ func TestScenario(t *testing.T) {
 	if strings.Contains(logs.String(), taxCode) || strings.Contains(logs.String(), srv.Token) {
 		t.Error("the log holds the fiscal code or the token")
 	}
+}
+
+// newResponder is the real responder: the embedded rules and replies and
+// the personal-data detector.
+func newResponder(t *testing.T) *bot.Responder {
+	t.Helper()
+	rs, err := rules.Load(configs.FS, "rules")
+	if err != nil {
+		t.Fatalf("rules: %v", err)
+	}
+	cat, err := replies.Load(replies.Config{})
+	if err != nil {
+		t.Fatalf("replies: %v", err)
+	}
+	resp, err := bot.NewResponder(pii.New(), rs, cat)
+	if err != nil {
+		t.Fatalf("responder: %v", err)
+	}
+	return resp
 }
 
 // repliesTo returns the statuses posted in reply to id.

@@ -136,33 +136,59 @@ func (s *Store) Settle(ctx context.Context, id int64, state bot.ActionState, not
 }
 
 func (s *Store) settle(ctx context.Context, id int64, state bot.ActionState, msg string, next time.Time) error {
-	return s.tx(ctx, func(tx *wtx) error { return settleTx(ctx, tx, id, state, msg, next) })
+	return s.tx(ctx, func(tx *wtx) error {
+		return settleTx(ctx, tx, bot.Settlement{ID: id, State: state, Note: msg, Next: next}, "")
+	})
 }
 
-// settleTx settles one action inside a transaction and, when the action is
-// over, writes the audit row of its outcome.
-func settleTx(ctx context.Context, tx *wtx, id int64, state bot.ActionState, msg string, next time.Time) error {
-	if !validState(state) {
-		return fmt.Errorf("unknown state %q", state)
+// SettlePending settles an action that is still pending, without an
+// attempt (paused, deferred, proposed, skipped); it returns false, changing
+// nothing, when the action is no longer pending.
+func (s *Store) SettlePending(ctx context.Context, id int64, state bot.ActionState, msg string, next time.Time) (bool, error) {
+	err := s.tx(ctx, func(tx *wtx) error {
+		return settleTx(ctx, tx, bot.Settlement{ID: id, State: state, Note: msg, Next: next}, bot.StatePending)
+	})
+	if errors.Is(err, bot.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlite: settle pending action %d: %w", id, err)
+	}
+	return true, nil
+}
+
+// settleTx settles one action inside a transaction, when it is in state
+// from (any state when from is empty), and, when the action is over,
+// writes the audit row of its outcome. An action not found, or not in
+// state from, gives bot.ErrNotFound.
+func settleTx(ctx context.Context, tx *wtx, st bot.Settlement, from bot.ActionState) error {
+	if !validState(st.State) {
+		return fmt.Errorf("unknown state %q", st.State)
+	}
+	undo := 0
+	if st.Undo {
+		undo = 1
 	}
 	var postKey, kind, platform, authorFP, intent string
-	err := tx.QueryRowContext(ctx, `UPDATE outbox SET state = ?, last_error = ?, next_try = ? WHERE id = ?
+	err := tx.QueryRowContext(ctx, `UPDATE outbox SET state = ?, last_error = ?, next_try = ?,
+		attempts = max(attempts - ?, 0) WHERE id = ? AND (? = '' OR state = ?)
 		RETURNING post_key, kind, t_platform, author_fp, intent`,
-		string(state), note(msg), unixNano(next), id).Scan(&postKey, &kind, &platform, &authorFP, &intent)
+		string(st.State), note(st.Note), unixNano(st.Next), undo, st.ID, string(from), string(from)).
+		Scan(&postKey, &kind, &platform, &authorFP, &intent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.ErrNotFound
 	}
 	if err != nil {
 		return err
 	}
-	if !finalState(state) {
+	if !finalState(st.State) {
 		return nil
 	}
 	// The outcome of every action is in the audit trail, written with
 	// the outcome itself.
-	outcome := string(state)
-	if msg != "" {
-		outcome += ": " + msg
+	outcome := string(st.State)
+	if st.Note != "" {
+		outcome += ": " + st.Note
 	}
 	return insertAudit(ctx, tx, bot.AuditEntry{At: time.Now(), Actor: "bot", Event: "action",
 		Platform: platform, PostKey: postKey, AuthorFP: authorFP, Intent: intent,
@@ -200,7 +226,7 @@ func (s *Store) BeginMany(ctx context.Context, ids []int64, now time.Time) ([]in
 func (s *Store) SettleMany(ctx context.Context, settles []bot.Settlement) error {
 	err := s.tx(ctx, func(tx *wtx) error {
 		for _, st := range settles {
-			if err := settleTx(ctx, tx, st.ID, st.State, st.Note, st.Next); err != nil {
+			if err := settleTx(ctx, tx, st, ""); err != nil {
 				return fmt.Errorf("action %d: %w", st.ID, err)
 			}
 		}

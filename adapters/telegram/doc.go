@@ -20,6 +20,12 @@
 // chat, Author the moderator and Text the button's command; the query is
 // answered once the handler has recorded the post.
 //
+// The Platform is not a bot.Sweeper: the Bot API gives a bot no history of
+// a chat, only the updates sent to it, so there is nothing to look at
+// again. Nothing is missed that way: Telegram keeps an update until it is
+// confirmed (for up to 24 hours), and Receive confirms it only once the
+// handler has recorded it.
+//
 // Errors are translated to the bot package's vocabulary and never carry
 // the token or message text.
 //

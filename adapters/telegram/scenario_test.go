@@ -29,23 +29,19 @@ type run struct {
 
 func startBot(t *testing.T, s *telegramtest.Server, dbPath string) *run {
 	t.Helper()
+	return startBotWith(t, s, dbPath, map[string]bot.Limits{"telegram": {PerSecond: 100, Burst: 100}}, nil)
+}
+
+// startBotWith is startBot with the engine's send limits and, unless nil,
+// a sink for its metrics.
+func startBotWith(t *testing.T, s *telegramtest.Server, dbPath string, limits map[string]bot.Limits, m bot.Metrics) *run {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	st, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	rs, err := rules.Load(configs.FS, "rules")
-	if err != nil {
-		t.Fatalf("rules: %v", err)
-	}
-	cat, err := replies.Load(replies.Config{})
-	if err != nil {
-		t.Fatalf("replies: %v", err)
-	}
-	resp, err := bot.NewResponder(pii.New(), rs, cat)
-	if err != nil {
-		t.Fatalf("responder: %v", err)
-	}
+	resp := newResponder(t)
 	p := mustPlatform(t, s)
 	eng, err := bot.NewEngine(bot.EngineConfig{
 		Mode:        bot.ModeAuto,
@@ -55,11 +51,12 @@ func startBot(t *testing.T, s *telegramtest.Server, dbPath string) *run {
 		Poll:        20 * time.Millisecond,
 		SendTimeout: 3 * time.Second,
 		Grace:       2 * time.Second,
-		Limits:      map[string]bot.Limits{"telegram": {PerSecond: 100, Burst: 100}},
+		Limits:      limits,
 	}, st, resp, []bot.Platform{p}, zerolog.Nop())
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}
+	eng.SetMetrics(m)
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
 	r := &run{store: st}
@@ -84,6 +81,25 @@ func startBot(t *testing.T, s *telegramtest.Server, dbPath string) *run {
 	}
 	t.Cleanup(r.stop)
 	return r
+}
+
+// newResponder is the real responder: the embedded rules and replies and
+// the personal-data detector.
+func newResponder(t *testing.T) *bot.Responder {
+	t.Helper()
+	rs, err := rules.Load(configs.FS, "rules")
+	if err != nil {
+		t.Fatalf("rules: %v", err)
+	}
+	cat, err := replies.Load(replies.Config{})
+	if err != nil {
+		t.Fatalf("replies: %v", err)
+	}
+	resp, err := bot.NewResponder(pii.New(), rs, cat)
+	if err != nil {
+		t.Fatalf("responder: %v", err)
+	}
+	return resp
 }
 
 // settled waits until the store holds cursor and nothing is left to send.

@@ -111,6 +111,9 @@ var birthCues = []string{
 // most ~45 characters later in the same clause and with no other number
 // in between, a full date with a plausible birth year.
 func (d *Detector) findBirthDates(st *state) {
+	if len(st.hits[kBirth]) == 0 {
+		return
+	}
 	lo := st.lo
 	nowYear := time.Now().Year()
 	for _, h := range st.hits[kBirth] {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/inps-social/inpsbot/bot/text"
 	"golang.org/x/text/unicode/norm"
@@ -186,6 +187,11 @@ type state struct {
 	gbuf     []group
 	sbuf     []string
 	lobuf    []byte
+	// Buffers behind s, off and the masked s: the strings made over them
+	// live only until release.
+	sBuf    []byte
+	offBuf  []int
+	maskBuf []byte
 }
 
 var statePool = sync.Pool{New: func() any { return new(state) }}
@@ -207,7 +213,11 @@ func newState(t string) *state {
 	if ascii {
 		st.s = t
 	} else {
-		st.s, st.off = normalize(t)
+		var out []byte
+		out, st.offBuf = appendNormalize(st.sBuf[:0], st.offBuf[:0], t)
+		st.sBuf = out
+		st.s = unsafe.String(unsafe.SliceData(out), len(out))
+		st.off = st.offBuf
 		for i := 0; i < len(st.s); i++ {
 			if isDigit(st.s[i]) {
 				st.hasDigit = true
@@ -217,7 +227,7 @@ func newState(t string) *state {
 		}
 	}
 	if strings.IndexByte(st.s, '[') >= 0 {
-		st.s = neutralizeMasks(st.s)
+		st.s = st.neutralizeMasks(st.s)
 	}
 	st.lo = st.lowerASCII(st.s)
 	return st
@@ -226,7 +236,7 @@ func newState(t string) *state {
 // neutralizeMasks blanks the words inside the placeholders that Redact
 // writes ("[telefono]" becomes "[~~~~~~~~]"), so that a redacted text
 // gives no context to the detectors that it did not give before.
-func neutralizeMasks(s string) string {
+func (st *state) neutralizeMasks(s string) string {
 	var b []byte
 	for _, k := range AllKinds {
 		m := k.Mask()
@@ -237,7 +247,7 @@ func neutralizeMasks(s string) string {
 			}
 			j += from
 			if b == nil {
-				b = []byte(s)
+				b = append(st.maskBuf[:0], s...)
 			}
 			for x := j + 1; x < j+len(m)-1; x++ {
 				b[x] = '~'
@@ -248,7 +258,8 @@ func neutralizeMasks(s string) string {
 	if b == nil {
 		return s
 	}
-	return string(b)
+	st.maskBuf = b
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // release resets st and returns it to the pool.
@@ -266,12 +277,10 @@ func (st *state) release() {
 	statePool.Put(st)
 }
 
-// normalize maps t to NFKC rune by rune, drops invisible characters,
-// maps typographic apostrophes and dashes to ASCII and bullets to spaces,
-// and returns the offset map back to t.
-func normalize(t string) (string, []int) {
-	out := make([]byte, 0, len(t))
-	off := make([]int, 0, len(t)+1)
+// appendNormalize appends to out t mapped to NFKC rune by rune, without
+// invisible characters, with typographic apostrophes and dashes mapped to
+// ASCII and bullets to spaces, and appends to off the offset map back to t.
+func appendNormalize(out []byte, off []int, t string) ([]byte, []int) {
 	var buf [utf8.UTFMax]byte
 	for i, r := range t {
 		if r < 0x80 {
@@ -318,7 +327,7 @@ func normalize(t string) (string, []int) {
 		}
 	}
 	off = append(off, len(t))
-	return string(out), off
+	return out, off
 }
 
 // lowerASCII lower-cases the ASCII letters of s.

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -202,6 +203,11 @@ func (ir *intentRules) effects(viol []Violation) violationEffect {
 // own case, and the evidence behind both. viol holds the violations
 // already found in the post.
 func (ir *intentRules) classify(p *post, viol []Violation) (Intent, bool, []Evidence) {
+	return ir.classifyInto(p, viol, nil)
+}
+
+// classifyInto is classify appending its evidence to ev.
+func (ir *intentRules) classifyInto(p *post, viol []Violation, ev []Evidence) (Intent, bool, []Evidence) {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	if need := (len(ir.entries) + 63) / 64; len(sc.seen) < need {
@@ -274,8 +280,8 @@ func (ir *intentRules) classify(p *post, viol []Violation) (Intent, bool, []Evid
 	if personal && piiW != 0 {
 		n += len(p.PII)
 	}
-	ev := make([]Evidence, 1, n)
-	ev[0] = Evidence{Label: string(intent), Rule: rule}
+	ev = slices.Grow(ev, n)
+	ev = append(ev, Evidence{Label: string(intent), Rule: rule})
 	for _, id := range matched {
 		if e := &ir.entries[id]; keep(e) {
 			ev = append(ev, Evidence{Label: slotName(e.slot), Rule: "intents", Match: e.match, Weight: e.weight})

@@ -41,18 +41,38 @@ func (p Policy) Actions(violations []Violation, intent Intent) []Action {
 		}
 		return false
 	}
-	out := make([]Action, 0, 3)
+	var set uint8
 	if has(p.Escalate) || slices.Contains(p.EscalateIntent, intent) {
-		out = append(out, ActEscalate)
+		set |= 1
 	}
 	if has(p.Hide) {
-		out = append(out, ActHide)
+		set |= 2
 	}
 	if (slices.Contains(p.ReplyIntent, intent) || has(p.ReplyViolation)) && !has(p.NoReply) {
-		out = append(out, ActReply)
+		set |= 4
 	}
-	return out
+	return actionSets[set]
 }
+
+// actionSets holds the sorted action list of each combination (bit 0
+// escalate, bit 1 hide, bit 2 reply), each with no spare capacity so that
+// an append copies it.
+var actionSets = func() (t [8][]Action) {
+	for set := range t {
+		out := []Action{}
+		if set&1 != 0 {
+			out = append(out, ActEscalate)
+		}
+		if set&2 != 0 {
+			out = append(out, ActHide)
+		}
+		if set&4 != 0 {
+			out = append(out, ActReply)
+		}
+		t[set] = out[:len(out):len(out)]
+	}
+	return t
+}()
 
 func (p Policy) validate() error {
 	for _, set := range [][]Violation{p.Hide, p.Escalate, p.ReplyViolation, p.NoReply} {

@@ -70,7 +70,64 @@ func (rs *Ruleset) Fingerprint(redacted string) Fingerprint {
 }
 
 func fingerprintFolded(f string) Fingerprint {
-	norm := make([]byte, 0, len(f))
+	return fingerprintScratch(f, new(analyzeScratch))
+}
+
+// fingerprintScratch is fingerprintFolded with its working buffers in as;
+// only the shingles are allocated.
+func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
+	norm := as.norm[:0]
+	defer func() { as.norm = norm }()
+	tokens := 0
+	if isASCIIString(f) {
+		norm, tokens = appendNormASCII(norm, f)
+	} else {
+		norm, tokens = appendNorm(norm, f)
+	}
+	fp := Fingerprint{Tokens: tokens, Exact: hashBytes(norm)}
+	if len(norm) == 0 {
+		return fp
+	}
+	if isASCII(norm) {
+		if len(norm) < shingleSize {
+			fp.Shingles = []uint64{fp.Exact}
+			return fp
+		}
+		fp.Shingles = make([]uint64, 0, len(norm)-shingleSize+1)
+		var w uint64
+		for i, c := range norm {
+			w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
+			if i >= shingleSize-1 {
+				fp.Shingles = append(fp.Shingles, w)
+			}
+		}
+	} else {
+		// Byte offsets of each rune, so that shingles are 5 characters long.
+		starts := as.starts[:0]
+		for i := range string(norm) {
+			starts = append(starts, i)
+		}
+		starts = append(starts, len(norm))
+		as.starts = starts
+		runes := len(starts) - 1
+		if runes < shingleSize {
+			fp.Shingles = []uint64{fp.Exact}
+			return fp
+		}
+		fp.Shingles = make([]uint64, 0, runes-shingleSize+1)
+		for i := 0; i+shingleSize <= runes; i++ {
+			fp.Shingles = append(fp.Shingles, shingle(norm[starts[i]:starts[i+shingleSize]]))
+		}
+	}
+	slices.Sort(fp.Shingles)
+	fp.Shingles = slices.Compact(fp.Shingles)
+	return fp
+}
+
+// appendNorm appends to norm the normalised text of the folded text f
+// (its words' letters and digits, one space between tokens) and returns
+// it with the number of tokens.
+func appendNorm(norm []byte, f string) ([]byte, int) {
 	tokens := 0
 	for w := range strings.FieldsSeq(f) {
 		if w[0] == '@' || w[0] == '#' || strings.Contains(w, "://") || strings.HasPrefix(w, "www.") {
@@ -94,43 +151,57 @@ func fingerprintFolded(f string) Fingerprint {
 			}
 		}
 	}
-	fp := Fingerprint{Tokens: tokens, Exact: hashBytes(norm)}
-	if len(norm) == 0 {
-		return fp
-	}
-	if isASCII(norm) {
-		if len(norm) < shingleSize {
-			fp.Shingles = []uint64{fp.Exact}
-			return fp
+	return norm, tokens
+}
+
+// appendNormASCII is appendNorm for an ASCII f.
+func appendNormASCII(norm []byte, f string) ([]byte, int) {
+	tokens := 0
+	for i := 0; i < len(f); {
+		if asciiSpace(f[i]) {
+			i++
+			continue
 		}
-		fp.Shingles = make([]uint64, 0, len(norm)-shingleSize+1)
-		var w uint64
-		for i, c := range norm {
-			w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
-			if i >= shingleSize-1 {
-				fp.Shingles = append(fp.Shingles, w)
+		j := i + 1
+		for j < len(f) && !asciiSpace(f[j]) {
+			j++
+		}
+		w := f[i:j]
+		i = j
+		if w[0] == '@' || w[0] == '#' || strings.Contains(w, "://") || strings.HasPrefix(w, "www.") {
+			continue
+		}
+		inToken := false
+		for k := 0; k < len(w); k++ {
+			if c := w[k]; c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+				if !inToken {
+					if len(norm) > 0 {
+						norm = append(norm, ' ')
+					}
+					tokens++
+					inToken = true
+				}
+				norm = append(norm, c)
+			} else {
+				inToken = false
 			}
 		}
-	} else {
-		// Byte offsets of each rune, so that shingles are 5 characters long.
-		starts := make([]int, 0, len(norm)+1)
-		for i := range string(norm) {
-			starts = append(starts, i)
-		}
-		starts = append(starts, len(norm))
-		runes := len(starts) - 1
-		if runes < shingleSize {
-			fp.Shingles = []uint64{fp.Exact}
-			return fp
-		}
-		fp.Shingles = make([]uint64, 0, runes-shingleSize+1)
-		for i := 0; i+shingleSize <= runes; i++ {
-			fp.Shingles = append(fp.Shingles, shingle(norm[starts[i]:starts[i+shingleSize]]))
+	}
+	return norm, tokens
+}
+
+// asciiSpace reports whether c is an ASCII white space (unicode.IsSpace).
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
 		}
 	}
-	slices.Sort(fp.Shingles)
-	fp.Shingles = slices.Compact(fp.Shingles)
-	return fp
+	return true
 }
 
 // shingle is the value of one 5-character shingle: its bytes themselves

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
+	"unsafe"
 
 	"go.yaml.in/yaml/v3"
 
@@ -44,16 +46,24 @@ type Result struct {
 // post is the shared, prepared form of an Input that every rule reads.
 type post struct {
 	Input
-	fold   string   // text.Fold of the redacted text
-	tokens []string // word tokens of fold
+	fold string // text.Fold of the redacted text
 }
 
 var textFold = text.Fold
 
 func prepare(in Input) *post {
-	f := text.Fold(in.Redacted)
-	return &post{Input: in, fold: f, tokens: Tokens(f)}
+	return &post{Input: in, fold: text.Fold(in.Redacted)}
 }
+
+// analyzeScratch is the per-call working memory of Analyze, pooled: the
+// folded text and the fingerprint's buffers live only during the call.
+type analyzeScratch struct {
+	fold   []byte
+	norm   []byte
+	starts []int
+}
+
+var analyzePool = sync.Pool{New: func() any { return new(analyzeScratch) }}
 
 // Tokens splits folded text into word tokens: runs of letters and digits,
 // with apostrophes splitting ("l'assegno" gives "l", "assegno").
@@ -66,13 +76,16 @@ func Tokens(s string) []string {
 // Analyze gives the violations (but personal_data and repeated), the
 // intent and the personal flag of one post.
 func (rs *Ruleset) Analyze(in Input) Result {
-	p := prepare(in)
+	as := analyzePool.Get().(*analyzeScratch)
+	defer analyzePool.Put(as)
+	as.fold = text.AppendFold(as.fold[:0], in.Redacted)
+	p := &post{Input: in, fold: unsafe.String(unsafe.SliceData(as.fold), len(as.fold))}
 	viol, ev := rs.violations.find(p)
 	slices.Sort(viol)
 	viol = slices.Compact(viol)
-	intent, personal, iev := rs.intents.classify(p, viol)
-	return Result{Violations: viol, Intent: intent, Personal: personal, Evidence: append(ev, iev...),
-		Fingerprint: fingerprintFolded(p.fold)}
+	intent, personal, ev := rs.intents.classifyInto(p, viol, ev)
+	return Result{Violations: viol, Intent: intent, Personal: personal, Evidence: ev,
+		Fingerprint: fingerprintScratch(p.fold, as)}
 }
 
 // Policy returns the action table of the ruleset.

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -138,6 +139,7 @@ const (
 
 type vRule struct {
 	id       string
+	name     string // label.id, as evidence names the rule
 	label    Violation
 	weight   float64
 	mild     bool
@@ -332,7 +334,7 @@ func (c *vCompiler) compileRule(label Violation, rs ruleSpec) error {
 		w = 1
 	}
 	ri := int32(len(c.v.rules))
-	c.v.rules = append(c.v.rules, vRule{id: rs.ID, label: label, weight: w, mild: tier == "mild",
+	c.v.rules = append(c.v.rules, vRule{id: rs.ID, name: string(label) + "." + rs.ID, label: label, weight: w, mild: tier == "mild",
 		groups: len(rs.All), window: rs.Window, sentence: rs.Sentence, overlap: rs.Scope == "overlap"})
 	add := func(ls lineString, role int8) error {
 		p, err := c.compilePattern(ls.S)
@@ -622,6 +624,9 @@ type vScan struct {
 	cased   [][]int32
 	neutral []bool
 	masks   []uint16 // per token: the mask it opens (bit of maskKinds), or 0
+	hitBuf  []vHit   // hits of the post
+	byRule  []vHit   // hits grouped by rule
+	unless  []vHit   // unless hits of one rule
 }
 
 var scanPool = sync.Pool{New: func() any { return &vScan{} }}
@@ -741,7 +746,8 @@ func (sc *vScan) match(p *vPattern, k, i int) (int, bool) {
 }
 
 func (sc *vScan) hits() []vHit {
-	var out []vHit
+	out := sc.hitBuf[:0]
+	defer func() { sc.hitBuf = out }()
 	v := sc.v
 	for i := range sc.toks {
 		try := func(ids []int32) {
@@ -877,24 +883,38 @@ func (sc *vScan) markAllowed() bool {
 
 // evaluate turns pattern hits into fired rules and labels.
 func (v *violationRules) evaluate(sc *vScan, hs []vHit) ([]Violation, []Evidence) {
-	byRule := map[int32][]vHit{}
-	for _, h := range hs {
-		r := v.patterns[h.pat].rule
-		byRule[r] = append(byRule[r], h)
+	// Group the hits by rule, keeping their order within a rule.
+	byRule := append(sc.byRule[:0], hs...)
+	slices.SortStableFunc(byRule, func(a, b vHit) int {
+		return int(v.patterns[a.pat].rule) - int(v.patterns[b.pat].rule)
+	})
+	sc.byRule = byRule
+	type score struct {
+		label Violation
+		s     float64
 	}
-	scores := map[Violation]float64{}
+	var scoreBuf [8]score
+	scores := scoreBuf[:0]
 	var fired []Evidence
-	for ri, rh := range byRule {
+	for lo := 0; lo < len(byRule); {
+		ri := v.patterns[byRule[lo].pat].rule
+		hi := lo + 1
+		for hi < len(byRule) && v.patterns[byRule[hi].pat].rule == ri {
+			hi++
+		}
+		rh := byRule[lo:hi]
+		lo = hi
 		r := &v.rules[ri]
 		if r.mild {
 			continue
 		}
-		var unless []vHit
+		unless := sc.unless[:0]
 		for _, h := range rh {
 			if v.patterns[h.pat].role == roleUnless {
 				unless = append(unless, h)
 			}
 		}
+		sc.unless = unless
 		blocked := func(hs ...vHit) bool {
 			for _, u := range unless {
 				for _, h := range hs {
@@ -938,27 +958,62 @@ func (v *violationRules) evaluate(sc *vScan, hs []vHit) ([]Violation, []Evidence
 		if match == "" {
 			continue
 		}
-		scores[r.label] += r.weight
-		fired = append(fired, Evidence{Label: string(r.label), Rule: string(r.label) + "." + r.id, Match: match, Weight: r.weight})
+		k := 0
+		for k < len(scores) && scores[k].label != r.label {
+			k++
+		}
+		if k == len(scores) {
+			scores = append(scores, score{label: r.label})
+		}
+		scores[k].s += r.weight
+		fired = append(fired, Evidence{Label: string(r.label), Rule: r.name, Match: match, Weight: r.weight})
 	}
 	var viol []Violation
-	var ev []Evidence
-	for lbl, s := range scores {
-		t, ok := v.thresholds[lbl]
+	for _, sc := range scores {
+		t, ok := v.thresholds[sc.label]
 		if !ok {
 			t = 1
 		}
-		if s >= t {
-			viol = append(viol, lbl)
+		if sc.s >= t {
+			viol = append(viol, sc.label)
 		}
 	}
+	if len(viol) == 0 {
+		return nil, nil
+	}
+	var ev []Evidence
 	for _, e := range fired {
 		if slices.Contains(viol, Violation(e.Label)) {
 			ev = append(ev, e)
 		}
 	}
-	slices.SortFunc(ev, func(a, b Evidence) int { return strings.Compare(a.Rule+a.Match, b.Rule+b.Match) })
+	slices.SortFunc(ev, func(a, b Evidence) int { return compareJoined(a.Rule, a.Match, b.Rule, b.Match) })
 	return viol, ev
+}
+
+// compareJoined compares a1+a2 with b1+b2 without building them.
+func compareJoined(a1, a2, b1, b2 string) int {
+	la, lb := len(a1)+len(a2), len(b1)+len(b2)
+	for i := 0; i < la && i < lb; i++ {
+		var ca, cb byte
+		if i < len(a1) {
+			ca = a1[i]
+		} else {
+			ca = a2[i-len(a1)]
+		}
+		if i < len(b1) {
+			cb = b1[i]
+		} else {
+			cb = b2[i-len(b1)]
+		}
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmp.Compare(la, lb)
 }
 
 // combine picks one hit per group so that the hits do not overlap, lie

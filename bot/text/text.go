@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/net/html"
 	"golang.org/x/text/runes"
@@ -84,25 +85,45 @@ var foldChain = transform.Chain(norm.NFKD, runes.Remove(runes.Predicate(func(r r
 // ASCII and the Latin blocks go through a precomputed table; any other
 // character sends the whole string through the full Unicode chain.
 func Fold(s string) string {
-	b := make([]byte, 0, len(s))
+	if isLowerASCII(s) {
+		return s
+	}
+	b := AppendFold(make([]byte, 0, len(s)), s)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// AppendFold appends Fold(s) to dst, for callers that reuse a buffer.
+func AppendFold(dst []byte, s string) []byte {
+	n0 := len(dst)
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			b = append(b, c)
+			dst = append(dst, c)
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r >= latinEnd || r == utf8.RuneError {
-			return foldSlow(s)
+			return append(dst[:n0], foldSlow(s)...)
 		}
-		b = append(b, latinFold[r]...)
+		dst = append(dst, latinFold[r]...)
 		i += n
 	}
-	return string(b)
+	return dst
+}
+
+// isLowerASCII reports whether s is ASCII without upper-case letters, the
+// strings that Fold returns unchanged.
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // latinEnd bounds the table: Latin-1 Supplement, Latin Extended-A and -B,

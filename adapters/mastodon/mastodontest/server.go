@@ -1,10 +1,13 @@
 // Package mastodontest is a fake Mastodon instance on httptest for tests:
-// the REST calls inpsbot makes, the WebSocket user stream, scripted
-// failures and a record of every request. It speaks only HTTP, so the real
+// the REST calls inpsbot makes (notifications, statuses and their
+// context, the account's own statuses, reports, interaction requests), the
+// WebSocket user stream, scripted failures and a record of every request
+// with the time it arrived. It speaks only HTTP, so the real
 // client is tested against it. A Server is safe for concurrent use.
 package mastodontest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -77,6 +80,7 @@ type Request struct {
 	Query          url.Values
 	Form           url.Values
 	IdempotencyKey string
+	Time           time.Time // when it arrived
 }
 
 // Failure scripts the answer to the next requests matching Method and Path.
@@ -98,6 +102,7 @@ type account struct {
 type status struct {
 	ID          string
 	Account     *account
+	Mentions    []*account
 	Content     string
 	SpoilerText string
 	Visibility  string
@@ -235,7 +240,7 @@ func (s *Server) Add(m Mention) Mention {
 	}
 	a := s.accountFor(m.Acct)
 	st := &status{
-		ID: s.nextID(), Account: a, Content: m.Text, SpoilerText: m.SpoilerText,
+		ID: s.nextID(), Account: a, Mentions: []*account{s.self}, Content: m.Text, SpoilerText: m.SpoilerText,
 		Visibility: m.Visibility, InReplyTo: m.InReplyTo, CreatedAt: m.CreatedAt,
 	}
 	s.statuses[st.ID] = st
@@ -261,6 +266,32 @@ func (s *Server) AddStatus(text string) string {
 	st := &status{ID: s.nextID(), Account: s.self, Content: "<p>" + html.EscapeString(text) + "</p>", Visibility: "public", CreatedAt: time.Now().UTC()}
 	s.statuses[st.ID] = st
 	return st.ID
+}
+
+// AddReply adds a public status by acct answering the status inReplyTo
+// without mentioning the account, and returns its id. It shows in the
+// thread's context but makes no notification.
+func (s *Server) AddReply(acct, text, inReplyTo string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &status{
+		ID: s.nextID(), Account: s.accountFor(acct), Content: text, Visibility: "public",
+		InReplyTo: inReplyTo, CreatedAt: time.Now().UTC(),
+	}
+	s.statuses[st.ID] = st
+	return st.ID
+}
+
+// AccountID returns the id of the account acct ("name" or "name@domain"),
+// and whether the server knows it.
+func (s *Server) AccountID(acct string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.byAcct[acct]
+	if !ok {
+		return "", false
+	}
+	return a.ID, true
 }
 
 // AddPendingReply makes the status replyID a reply waiting for the
@@ -390,7 +421,7 @@ func (s *Server) Count(method, path string) int {
 // check, and routes.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
-	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), IdempotencyKey: r.Header.Get("Idempotency-Key"), Time: time.Now()}
 	if r.Method == http.MethodPost {
 		req.Form = r.PostForm
 	}
@@ -427,6 +458,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.listNotifications(w, r)
 	case r.Method == http.MethodPost && path == "/api/v1/statuses":
 		s.postStatus(w, r)
+	case r.Method == http.MethodGet && strings.HasPrefix(path, "/api/v1/statuses/") && strings.HasSuffix(path, "/context"):
+		s.statusContext(w, strings.TrimSuffix(strings.TrimPrefix(path, "/api/v1/statuses/"), "/context"))
+	case r.Method == http.MethodGet && strings.HasPrefix(path, "/api/v1/accounts/") && strings.HasSuffix(path, "/statuses"):
+		s.accountStatuses(w, r, strings.TrimSuffix(strings.TrimPrefix(path, "/api/v1/accounts/"), "/statuses"))
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/api/v1/statuses/"):
 		s.mu.Lock()
 		st := s.statuses[strings.TrimPrefix(path, "/api/v1/statuses/")]
@@ -603,6 +638,11 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 		ID: s.nextID(), Account: s.self, Content: "<p>" + html.EscapeString(text) + "</p>",
 		SpoilerText: r.PostForm.Get("spoiler_text"), Visibility: vis, InReplyTo: replyTo, CreatedAt: time.Now().UTC(),
 	}
+	for _, acct := range mentions {
+		if a := s.byAcct[acct]; a != nil {
+			st.Mentions = append(st.Mentions, a)
+		}
+	}
 	s.statuses[st.ID] = st
 	if key != "" {
 		s.idem[key] = st
@@ -612,6 +652,77 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 		Mentions: mentions, IdempotencyKey: key,
 	})
 	writeJSON(w, statusJSON(st))
+}
+
+// accountStatuses lists an account's statuses, newest first, at most limit
+// (20 by default, 40 at most); exclude_replies leaves out its replies. The
+// fake has no boosts, so exclude_reblogs changes nothing.
+func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request, id string) {
+	q := r.URL.Query()
+	limit := 20
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
+		limit = min(n, 40)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.accounts[id] == nil {
+		writeError(w, http.StatusNotFound, "Record not found")
+		return
+	}
+	var match []*status
+	for _, st := range s.sortedLocked() {
+		if st.Account.ID == id && !st.Deleted && (q.Get("exclude_replies") != "true" || st.InReplyTo == "") {
+			match = append(match, st)
+		}
+	}
+	slices.Reverse(match)
+	body := []any{}
+	for _, st := range match[:min(limit, len(match))] {
+		body = append(body, statusJSON(st))
+	}
+	writeJSON(w, body)
+}
+
+// statusContext answers a status's ancestors (oldest first) and descendants
+// (depth first, each level oldest first), leaving out deleted statuses.
+func (s *Server) statusContext(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.statuses[id]
+	if st == nil || st.Deleted {
+		writeError(w, http.StatusNotFound, "Record not found")
+		return
+	}
+	ancestors := []any{}
+	for p := s.statuses[st.InReplyTo]; p != nil; p = s.statuses[p.InReplyTo] {
+		if !p.Deleted {
+			ancestors = append(ancestors, statusJSON(p))
+		}
+	}
+	slices.Reverse(ancestors)
+	all := s.sortedLocked()
+	descendants := []any{}
+	var walk func(parent string)
+	walk = func(parent string) {
+		for _, c := range all {
+			if c.InReplyTo == parent && !c.Deleted {
+				descendants = append(descendants, statusJSON(c))
+				walk(c.ID)
+			}
+		}
+	}
+	walk(st.ID)
+	writeJSON(w, map[string]any{"ancestors": ancestors, "descendants": descendants})
+}
+
+// sortedLocked returns every status, oldest first; the caller holds mu.
+func (s *Server) sortedLocked() []*status {
+	all := make([]*status, 0, len(s.statuses))
+	for _, st := range s.statuses {
+		all = append(all, st)
+	}
+	slices.SortFunc(all, func(a, b *status) int { return cmp.Compare(num(a.ID), num(b.ID)) })
+	return all
 }
 
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
@@ -752,11 +863,15 @@ func statusJSON(st *status) map[string]any {
 	if st.InReplyTo != "" {
 		replyTo = st.InReplyTo
 	}
+	mentions := []any{}
+	for _, a := range st.Mentions {
+		mentions = append(mentions, map[string]any{"id": a.ID, "username": a.Username, "acct": a.Acct, "url": a.URL})
+	}
 	return map[string]any{
 		"id": st.ID, "uri": st.Account.URL + "/statuses/" + st.ID, "url": st.Account.URL + "/" + st.ID,
 		"account": accountJSON(st.Account), "content": st.Content, "spoiler_text": st.SpoilerText,
 		"visibility": st.Visibility, "in_reply_to_id": replyTo, "created_at": st.CreatedAt.Format(time.RFC3339Nano),
-		"sensitive": st.SpoilerText != "", "mentions": []any{}, "reblog": nil,
+		"sensitive": st.SpoilerText != "", "mentions": mentions, "reblog": nil,
 	}
 }
 

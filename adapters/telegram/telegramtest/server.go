@@ -82,6 +82,7 @@ func Hang() Failure {
 type Request struct {
 	Method string            // API method, as in the path
 	Params map[string]string // parameters; objects and arrays as JSON text
+	Time   time.Time         // when it arrived, by the wall clock (not SetNow's)
 }
 
 // SentMessage is a message the bot sent with sendMessage.
@@ -498,7 +499,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: method, Params: params})
+	s.requests = append(s.requests, Request{Method: method, Params: params, Time: time.Now()})
 	if token != s.token || s.revoked {
 		s.mu.Unlock()
 		writeError(w, Unauthorized())
