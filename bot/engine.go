@@ -885,6 +885,21 @@ func (e *Engine) outcome(ctx context.Context, a Action, outcome HideOutcome, err
 	case errors.Is(err, ErrNotFound):
 		return Settlement{ID: a.ID, State: StateSkipped, Note: "post gone", Next: now}, done("gone")
 	}
+	if errors.Is(err, context.DeadlineExceeded) && a.Kind != OutHide && !e.idempotent(a) {
+		// The request may have reached the platform before the deadline:
+		// sending it again could answer twice. Left to the moderators.
+		log.Warn().Err(err).Msg("a send timed out on a platform without idempotency; left to the moderators")
+		st := Settlement{ID: a.ID, State: StateUnknown, Note: "timed out: may or may not have been sent", Next: now}
+		return st, func() {
+			done("unknown")()
+			esc := Escalation{PostKey: a.PostKey, Platform: a.Target.Platform, Reason: "in_doubt",
+				Labels: []string{string(a.Kind)}, URL: a.Target.URL, Created: now}
+			if esc.ID, err = e.store.Escalate(context.WithoutCancel(ctx), esc); err != nil {
+				log.Error().Err(err).Msg("cannot escalate an action in doubt")
+			}
+			e.tellEscalation(ctx, esc)
+		}
+	}
 	if after, retry := Retryable(err); retry || !isPermanent(err) {
 		if a.Attempts+1 < e.cfg.MaxAttempts {
 			wait := max(after, e.backoff(a.Attempts+1))
@@ -913,6 +928,13 @@ func (e *Engine) outcome(ctx context.Context, a Action, outcome HideOutcome, err
 		esc.ID = id
 		e.tellEscalation(ctx, esc)
 	}
+}
+
+// idempotent reports whether the platform of an action takes the same
+// send twice as one.
+func (e *Engine) idempotent(a Action) bool {
+	pl := e.platforms[a.Target.Source()]
+	return pl != nil && pl.Idempotent()
 }
 
 func isPermanent(err error) bool {
