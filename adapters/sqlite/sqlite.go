@@ -38,6 +38,10 @@ const busyTimeout = 10 * time.Second
 type Store struct {
 	w *pool // the single writer connection
 	r *pool // read-only connections; the same pool as w in memory
+
+	ck   *sql.DB       // the checkpoint connection (file databases)
+	stop chan struct{} // closed by Close to stop the checkpoints
+	done chan struct{} // closed when the checkpoints have stopped
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -84,7 +88,8 @@ func open(ctx context.Context, name string) (*Store, error) {
 	}
 
 	w, err := sql.Open("sqlite", name+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)"+
+		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +112,40 @@ func open(ctx context.Context, name string) (*Store, error) {
 	if err := r.PingContext(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	// Checkpoints copy the log into the database and sync it: done on a
+	// connection of their own, they never hold up a commit.
+	ck, err := sql.Open("sqlite", name+"?"+common)
+	if err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	ck.SetMaxOpenConns(1)
+	s.ck = ck
+	s.stop = make(chan struct{})
+	s.done = make(chan struct{})
+	go s.checkpoints()
 	return s, nil
+}
+
+// checkpointEvery is how often the write-ahead log is copied into the
+// database.
+const checkpointEvery = time.Second
+
+// checkpoints runs passive checkpoints until Close: they copy what no
+// reader still needs and never block the writer.
+func (s *Store) checkpoints() {
+	defer close(s.done)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			// A failure here only leaves the log longer until the next
+			// tick; Close checkpoints once more.
+			_, _ = s.ck.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 // init checks that the writer connection works and on a writable database,
@@ -229,8 +267,17 @@ func (s *Store) Ping(ctx context.Context) error {
 // into the database file.
 func (s *Store) Close() error {
 	var errs []error
-	if s.r != s.w {
+	if s.ck != nil {
+		close(s.stop)
+		<-s.done
+		errs = append(errs, s.ck.Close())
+		s.ck = nil
+	}
+	if s.r != s.w && s.r != nil {
 		errs = append(errs, s.r.Close())
+	}
+	if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil && !errors.Is(err, sql.ErrConnDone) {
+		errs = append(errs, err)
 	}
 	if _, err := s.w.Exec("PRAGMA optimize"); err != nil && !errors.Is(err, sql.ErrConnDone) {
 		errs = append(errs, err)
