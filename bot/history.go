@@ -19,8 +19,11 @@ type History struct {
 	earlier   []rules.Fingerprint // Earlier's result, reused
 	// dues holds, for every add with a time, when its author may leave:
 	// a min-heap on at, so that a sweep visits only the authors whose
-	// newest post may have left the window.
-	dues []due
+	// newest post may have left the window. While posts come in time
+	// order (duesSorted) it is kept sorted instead, which is also a
+	// min-heap, and pushes and pops are O(1).
+	dues       []due
+	duesSorted bool
 }
 
 type due struct {
@@ -47,7 +50,7 @@ type stamped struct {
 // NewHistory returns an empty History with the repeat window and the
 // per-author bound of rc.
 func NewHistory(rc rules.RepeatConfig) *History {
-	return &History{window: rc.Window, perAuthor: rc.PerAuthor, authors: make(map[historyKey]*authorPosts)}
+	return &History{window: rc.Window, perAuthor: rc.PerAuthor, authors: make(map[historyKey]*authorPosts), duesSorted: true}
 }
 
 // historyKey identifies an author on a platform.
@@ -135,6 +138,17 @@ func (h *History) sweep() {
 }
 
 func (h *History) pushDue(d due) {
+	if len(h.dues) == 0 {
+		h.duesSorted = true
+	}
+	if h.duesSorted {
+		if n := len(h.dues); n == 0 || !d.at.Before(h.dues[n-1].at) {
+			h.dues = append(h.dues, d)
+			return
+		}
+		// Out of order: the sorted slice is a valid heap; go on as one.
+		h.duesSorted = false
+	}
 	h.dues = append(h.dues, d)
 	i := len(h.dues) - 1
 	for i > 0 {
@@ -149,6 +163,11 @@ func (h *History) pushDue(d due) {
 
 func (h *History) popDue() due {
 	top := h.dues[0]
+	if h.duesSorted {
+		h.dues[0] = due{}
+		h.dues = h.dues[1:]
+		return top
+	}
 	n := len(h.dues) - 1
 	h.dues[0] = h.dues[n]
 	h.dues[n] = due{}

@@ -34,6 +34,9 @@ var (
 	// lenMask[c-'a'] has bit n set when some keyword's first run starts
 	// with c and has length n: a cheap filter before the map lookup.
 	lenMask [26]uint32
+	// lastMask[c-'a'] has bit n set when some keyword's first run ends
+	// with c and has length n.
+	lastMask [26]uint32
 )
 
 func init() {
@@ -62,6 +65,7 @@ func init() {
 			first := k[:n]
 			keyIndex[first] = append(keyIndex[first], keyRef{l, k})
 			lenMask[first[0]-'a'] |= 1 << n
+			lastMask[first[n-1]-'a'] |= 1 << n
 		}
 	}
 }
@@ -82,7 +86,7 @@ func (st *state) buildHits() {
 			j++
 		}
 		n := j - i
-		if n < 32 && lenMask[c-'a']&(1<<n) != 0 && !letterBefore(lo, i) {
+		if n < 32 && lenMask[c-'a']&(1<<n) != 0 && lastMask[lo[j-1]-'a']&(1<<n) != 0 && !letterBefore(lo, i) {
 			for _, r := range keyIndex[lo[i:j]] {
 				if !strings.HasPrefix(lo[i:], r.key) {
 					continue

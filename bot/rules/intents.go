@@ -142,6 +142,7 @@ type entry struct {
 // trieNode is a node of the byte trie over the first tokens of entries.
 type trieNode struct {
 	edgeLo, edgeHi int32   // children: edges[edgeLo:edgeHi]
+	dense          int32   // children by byte class: dense[dense+class]; -1 when the node has few children
 	exact          []int32 // entries whose first token is this string
 	prefix         []int32 // entries whose first token has this prefix
 	skip           bool    // the string is a skip word
@@ -157,7 +158,10 @@ type intentRules struct {
 	entries   []entry
 	nodes     []trieNode
 	edges     []trieEdge
-	root      [256]int32 // first byte → node (0: none)
+	root      [256]int32  // first byte → node (0: none)
+	class     [256]uint16 // byte → its class in dense rows (0: no edge has it)
+	nclass    int32       // classes per dense row
+	dense     []int32     // rows of children of the nodes with many of them
 	th        intentThresholds
 	viol      map[Violation]violationEffect
 	pii       map[string]float64
@@ -449,7 +453,31 @@ func (ir *intentRules) flatten(root *buildNode) {
 			ir.root[c] = add(k)
 		}
 	}
+	// Nodes with many children get a row indexed by byte class, so that
+	// a walk does not scan their edges.
+	for _, e := range ir.edges {
+		if ir.class[e.b] == 0 {
+			ir.nclass++
+			ir.class[e.b] = uint16(ir.nclass)
+		}
+	}
+	ir.nclass++ // class 0: a byte that no edge has
+	for i := range ir.nodes {
+		nd := &ir.nodes[i]
+		nd.dense = -1
+		if nd.edgeHi-nd.edgeLo <= denseMin {
+			continue
+		}
+		nd.dense = int32(len(ir.dense))
+		ir.dense = append(ir.dense, make([]int32, ir.nclass)...)
+		for _, e := range ir.edges[nd.edgeLo:nd.edgeHi] {
+			ir.dense[nd.dense+int32(ir.class[e.b])] = e.next
+		}
+	}
 }
+
+// denseMin is the number of children above which a node gets a dense row.
+const denseMin = 3
 
 // lineOf finds the line of the key at path in a YAML document (the
 // deepest key found; 0 when none is).

@@ -167,6 +167,10 @@ func (ir *intentRules) lookup(tok string, pos int32, cands []cand) ([]cand, bool
 			return cands, false
 		}
 		c := tok[i]
+		if nd.dense >= 0 {
+			n = ir.dense[nd.dense+int32(ir.class[c])]
+			continue
+		}
 		next := int32(0)
 		for _, e := range ir.edges[nd.edgeLo:nd.edgeHi] {
 			if e.b == c {

@@ -93,14 +93,49 @@ func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 			fp.Shingles = []uint64{fp.Exact}
 			return fp
 		}
-		fp.Shingles = make([]uint64, 0, len(norm)-shingleSize+1)
+		n := len(norm) - shingleSize + 1
+		fp.Shingles = make([]uint64, n)
+		// Bucket the shingles on their first character (a space, a digit
+		// or a letter: the alphabet of the normalised text, in byte
+		// order), then finish with an insertion sort, which only has the
+		// disorder inside each bucket to undo.
+		var count [normAlphabet + 2]int32
 		var w uint64
+		odd := false
 		for i, c := range norm {
 			w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
 			if i >= shingleSize-1 {
-				fp.Shingles = append(fp.Shingles, w)
+				b := normCode[w>>(8*(shingleSize-1))]
+				odd = odd || b == normOther
+				count[b+1]++
 			}
 		}
+		if odd {
+			w = 0
+			for i, c := range norm {
+				w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
+				if i >= shingleSize-1 {
+					fp.Shingles[i-(shingleSize-1)] = w
+				}
+			}
+			slices.Sort(fp.Shingles)
+		} else {
+			for b := 1; b < len(count); b++ {
+				count[b] += count[b-1]
+			}
+			w = 0
+			for i, c := range norm {
+				w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
+				if i >= shingleSize-1 {
+					b := normCode[w>>(8*(shingleSize-1))]
+					fp.Shingles[count[b]] = w
+					count[b]++
+				}
+			}
+			insertionSort(fp.Shingles)
+		}
+		fp.Shingles = compactSorted(fp.Shingles)
+		return fp
 	} else {
 		// Byte offsets of each rune, so that shingles are 5 characters long.
 		starts := as.starts[:0]
@@ -122,6 +157,58 @@ func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 	slices.Sort(fp.Shingles)
 	fp.Shingles = slices.Compact(fp.Shingles)
 	return fp
+}
+
+// normAlphabet is the number of characters an ASCII normalised text is
+// written with; normCode numbers them in byte order, normOther standing
+// for any other byte.
+const (
+	normAlphabet = 1 + 10 + 26
+	normOther    = normAlphabet
+)
+
+var normCode = func() (t [128]uint8) {
+	for c := range t {
+		switch {
+		case c == ' ':
+			t[c] = 0
+		case c >= '0' && c <= '9':
+			t[c] = uint8(1 + c - '0')
+		case c >= 'a' && c <= 'z':
+			t[c] = uint8(11 + c - 'a')
+		default:
+			t[c] = normOther
+		}
+	}
+	return t
+}()
+
+// insertionSort sorts a short slice in place.
+func insertionSort(a []uint64) {
+	for i := 1; i < len(a); i++ {
+		x := a[i]
+		j := i
+		for j > 0 && a[j-1] > x {
+			a[j] = a[j-1]
+			j--
+		}
+		a[j] = x
+	}
+}
+
+// compactSorted drops the repeats of a sorted slice, like slices.Compact.
+func compactSorted(a []uint64) []uint64 {
+	if len(a) < 2 {
+		return a
+	}
+	w := 1
+	for i := 1; i < len(a); i++ {
+		if a[i] != a[w-1] {
+			a[w] = a[i]
+			w++
+		}
+	}
+	return a[:w]
 }
 
 // appendNorm appends to norm the normalised text of the folded text f

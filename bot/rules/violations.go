@@ -169,6 +169,36 @@ type violationRules struct {
 	piiSlots  bool       // some slot accepts a personal-data mask
 	rules     []vRule
 	lex       *text.WordSet
+	// vocabFilter holds the keys of vocab and caseVocab, to skip the map
+	// lookups of most words that are in neither.
+	vocabFilter wordFilter
+}
+
+// wordFilter is a bit set over a cheap hash of a word's length and its
+// first, middle and last bytes: a word whose bit is clear is not in the
+// set it was built from.
+type wordFilter struct{ bits [wordFilterBits / 64]uint64 }
+
+const wordFilterBits = 1 << 15
+
+func wordFilterHash(w string) uint32 {
+	n := len(w)
+	if n == 0 {
+		return 0
+	}
+	h := uint32(n)*0x9E3779B1 ^ uint32(w[0])*0x85EBCA77 ^ uint32(w[n-1])*0xC2B2AE3D ^ uint32(w[n/2])*0x27D4EB2F
+	h ^= h >> 15
+	return h % wordFilterBits
+}
+
+func (f *wordFilter) add(w string) {
+	h := wordFilterHash(w)
+	f.bits[h/64] |= 1 << (h % 64)
+}
+
+func (f *wordFilter) mayHave(w string) bool {
+	h := wordFilterHash(w)
+	return f.bits[h/64]&(1<<(h%64)) != 0
 }
 
 // loadViolations reads violations.yaml and the lexicon files it lists from
@@ -266,6 +296,12 @@ func loadViolations(fsys fs.FS, dir string) (*violationRules, error) {
 		return nil, errors.Join(errs...)
 	}
 	v.lex = text.NewWordSet(lexWords)
+	for w := range v.vocab {
+		v.vocabFilter.add(w)
+	}
+	for w := range v.caseVocab {
+		v.vocabFilter.add(w)
+	}
 	return v, nil
 }
 
@@ -796,8 +832,10 @@ func (v *violationRules) find(p *post) ([]Violation, []Evidence) {
 		sc.words[i], sc.cased[i] = nil, nil
 		t := &sc.toks[i]
 		if t.Kind == text.Word || t.Kind == text.Emoji || t.Kind == text.Number || t.Kind == text.Symbol || t.Kind == text.Hashtag {
-			sc.words[i] = v.vocab[t.Norm]
-			if c := t.Raw[0]; c >= 'A' && c <= 'Z' {
+			if v.vocabFilter.mayHave(t.Norm) {
+				sc.words[i] = v.vocab[t.Norm]
+			}
+			if c := t.Raw[0]; c >= 'A' && c <= 'Z' && v.vocabFilter.mayHave(t.Raw) {
 				sc.cased[i] = v.caseVocab[t.Raw]
 			}
 		}
