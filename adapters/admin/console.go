@@ -2,11 +2,13 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -127,13 +129,16 @@ type console struct {
 	auth  *auth
 	pages map[string]*template.Template
 	t     map[string]string // the interface texts in the configured language
-	stats *statsCache
+	stats *statsWorker      // keeps the activity charts' counts
 	now   func() time.Time
 }
 
 // EnableConsole turns on the moderators' web console under /console/ (and
 // sends / there). It must be called before Serve. Without users it does
 // nothing: the console stays off.
+//
+// The console counts the activity charts in a goroutine of its own, which
+// runs while Serve serves: Serve returns only once it has ended.
 func (s *Server) EnableConsole(cfg ConsoleConfig) error {
 	_, err := s.enableConsole(cfg)
 	return err
@@ -159,6 +164,17 @@ func (s *Server) enableConsole(cfg ConsoleConfig) (*console, error) {
 	c.consoleRoutes(mux)
 	mux.Handle("/", s.srv.Handler)
 	s.srv.Handler = mux
+	// Serve closes the listener on its way out, whatever ends it, and
+	// waits for that: closing it stops the console's goroutine.
+	s.ln = &workerListener{Listener: s.ln, stop: c.stats.stop}
+	base := s.srv.BaseContext
+	s.srv.BaseContext = func(l net.Listener) context.Context {
+		c.stats.start()
+		if base != nil {
+			return base(l)
+		}
+		return context.Background()
+	}
 	s.log.Info().Int("moderators", len(cfg.Users)).Msg("web console enabled under /console/")
 	return c, nil
 }
@@ -172,7 +188,7 @@ func newConsole(s *Server, cfg ConsoleConfig) (*console, error) {
 	c.auth = &auth{users: users, ttl: cfg.SessionTTL, maxFailures: cfg.MaxFailures, lockFor: cfg.LockFor,
 		secure: cfg.SecureCookies, now: func() time.Time { return c.now() },
 		sessions: make(map[[32]byte]*session), byUser: make(map[string]*failures), byClient: make(map[string]*failures)}
-	c.stats = &statsCache{}
+	c.stats = newStatsWorker(s.eng.Store(), func() time.Time { return c.now() }, s.log)
 	pages, err := parsePages(c.funcs())
 	if err != nil {
 		return nil, err
@@ -238,6 +254,7 @@ func (c *console) consoleRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /console/{$}", page(c.overview))
 	mux.Handle("POST /console/switch", act(c.setSwitch))
 	mux.Handle("GET /console/review", page(c.review))
+	mux.Handle("POST /console/proposals/{id}/amend", act(c.amend))
 	mux.Handle("POST /console/proposals/{id}/approve", act(c.approve))
 	mux.Handle("POST /console/proposals/{id}/reject", act(c.reject))
 	mux.Handle("POST /console/escalations/{id}/take", act(c.take))
@@ -360,6 +377,9 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	if e, ok := body.(interface{ errorKey() string }); ok && e.errorKey() != "" {
 		d.Error = c.t[e.errorKey()]
+	}
+	if e, ok := body.(interface{ errorText() string }); ok && e.errorText() != "" {
+		d.Error = e.errorText()
 	}
 	var buf bytes.Buffer
 	if err := c.pages[name].Execute(&buf, d); err != nil {

@@ -51,6 +51,17 @@ func BenchmarkConsolePages(b *testing.B) {
 	}
 	handler := srv.srv.Handler
 	cookie, token := benchSignIn(b, handler)
+	// Serve would start the console's counting goroutine; the handler is
+	// called directly here, so it is started by hand, and stopped with the
+	// listener. The pages are measured once the first count is in.
+	con.stats.start()
+	deadline := time.Now().Add(time.Minute)
+	for con.stats.current() == nil {
+		if time.Now().After(deadline) {
+			b.Fatal("the charts were not counted within a minute")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	serve := func(method, path string, form url.Values) *httptest.ResponseRecorder {
 		var req *http.Request
@@ -70,7 +81,8 @@ func BenchmarkConsolePages(b *testing.B) {
 	pages := []struct {
 		name, method, path string
 		form               url.Values
-		cold               bool
+		cold               bool // before the first count
+		recount            bool // while the whole window is counted again, over and over
 	}{
 		{name: "overview", method: http.MethodGet, path: "/console/"},
 		{name: "review", method: http.MethodGet, path: "/console/review"},
@@ -80,22 +92,58 @@ func BenchmarkConsolePages(b *testing.B) {
 		{name: "rules", method: http.MethodGet, path: "/console/rules"},
 		{name: "check", method: http.MethodPost, path: "/console/check",
 			form: url.Values{"csrf": {token}, "platform": {"telegram"}, "text": {piiPost}}},
-		// Last: the charts read the whole window again, as after statsRebuild.
 		{name: "activity cold charts", method: http.MethodGet, path: "/console/activity", cold: true},
+		{name: "activity during a recount", method: http.MethodGet, path: "/console/activity", recount: true},
+		{name: "review during a recount", method: http.MethodGet, path: "/console/review", recount: true},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
+			if p.cold {
+				counted := con.stats
+				con.stats = newStatsWorker(st, time.Now, zerolog.Nop()) // never started: no counts yet
+				b.Cleanup(func() { con.stats = counted })
+			}
+			if p.recount {
+				stop := recountLoop(b, st)
+				defer stop()
+			}
 			for b.Loop() {
-				if p.cold {
-					con.stats = &statsCache{}
-				}
 				rec := serve(p.method, p.path, p.form)
 				if rec.Code != http.StatusOK {
 					b.Fatalf("%s %s = %d\n%.500s", p.method, p.path, rec.Code, rec.Body.String())
 				}
+				if p.cold && !strings.Contains(rec.Body.String(), messages["it"]["charts_pending"]) {
+					b.Fatal("the activity page before the first count does not say the charts are being counted")
+				}
 			}
 		})
 	}
+	// What the console's goroutine does every statsRebuild, off any
+	// request: count the whole window again.
+	b.Run("charts full recount (background)", func(b *testing.B) {
+		for b.Loop() {
+			if err := (&statsCache{}).refresh(ctx, st, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// recountLoop counts the charts' whole window again and again in the
+// background, as the console's goroutine does at times, until stopped.
+func recountLoop(b *testing.B, st bot.Store) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			if err := (&statsCache{}).refresh(ctx, st, time.Now()); err != nil && ctx.Err() == nil {
+				b.Error(err)
+				return
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // seedConsole writes n audit rows of decisions and actions over the last

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +43,9 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// The console scrolls smoothly unless the user prefers less motion:
+		// a click must not land on a page still scrolling.
+		chromedp.Flag("force-prefers-reduced-motion", true),
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(t.TempDir()),
@@ -144,24 +148,84 @@ func TestConsoleInBrowser(t *testing.T) {
 	if id == 0 {
 		t.Fatalf("no proposed reply to post 401 among %d", len(acts))
 	}
+	// The console's script moves the focus (and so the scroll) once the
+	// page has loaded: clicks wait for that.
+	loaded := chromedp.Poll[chromedp.Void]("document.readyState === 'complete'")
+	prop := "#prop-" + strconv.FormatInt(id, 10)
+	edit := "#edit-" + strconv.FormatInt(id, 10)
 	run("review",
 		chromedp.Navigate(h.base+"/console/review"),
 		chromedp.WaitVisible(chromedp.CSS("#h-queue")),
+		loaded,
+		chromedp.Click(chromedp.CSS(prop+" details.edit summary")),
+		chromedp.WaitVisible(chromedp.CSS(edit)),
 	)
 	shot("console-review")
-	sel := "#prop-" + strconv.FormatInt(id, 10) + ` button.primary`
+
+	// Edit the reply first: a request for private contact is refused, and
+	// the edit stays in the form; a good one is saved.
+	var original string
+	for _, a := range acts {
+		if a.ID == id {
+			original = a.Text
+		}
+	}
+	good := "Buongiorno.\n" + original
+	run("refused edit",
+		chromedp.SetValue(chromedp.CSS(edit), good+" Ci scriva in privato."),
+		chromedp.Click(chromedp.CSS(prop+" details.edit button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(prop+" .field-error")),
+		loaded,
+	)
+	kept, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(edit)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(kept, "Ci scriva in privato.") {
+		t.Errorf("the refused edit is not kept in the form: %q", kept)
+	}
+	run("good edit",
+		chromedp.SetValue(chromedp.CSS(edit), good),
+		chromedp.Click(chromedp.CSS(prop+" details.edit button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(`p.flash`)),
+		loaded,
+	)
+	if a, err := h.store.Action(t.Context(), id); err != nil || a.Text != good {
+		t.Fatalf("reply after the edit = %q (%v), want %q", a.Text, err, good)
+	}
 	run("approve",
-		chromedp.Click(chromedp.CSS(sel)),
+		chromedp.Click(chromedp.CSS(prop+` button.primary`)),
+		chromedp.WaitNotPresent(chromedp.CSS(prop)), // decided: off the list
 		chromedp.WaitVisible(chromedp.CSS(`p.flash`)),
 	)
 	waitFor(t, "the approved reply reaches the platform", func() bool {
 		for _, r := range h.plat.sent() {
 			if r.PostID == "401" {
+				if r.Text != good {
+					t.Fatalf("the platform got %q, want the edited reply", r.Text)
+				}
 				return true
 			}
 		}
 		return false
 	})
+
+	// Take the escalation: the page says who has it.
+	esc, err := h.store.Escalations(t.Context(), true, 0)
+	if err != nil || len(esc) == 0 {
+		t.Fatalf("open escalations: %d (%v)", len(esc), err)
+	}
+	escSel := "#esc-" + strconv.FormatInt(esc[0].ID, 10)
+	run("take",
+		chromedp.Navigate(h.base+"/console/review"),
+		chromedp.WaitVisible(chromedp.CSS("#h-queue")),
+		loaded,
+		chromedp.Click(chromedp.CSS(escSel+` form[action$="/take"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(escSel+" p.taken")),
+	)
+	if e, err := h.store.Escalation(t.Context(), esc[0].ID); err != nil || e.TakenBy != testModerator {
+		t.Errorf("escalation taken by %q (%v), want %s", e.TakenBy, err, testModerator)
+	}
 
 	// No page carries personal data, whatever the moderator looks at.
 	for _, p := range []string{"/console/", "/console/review", "/console/activity", "/console/rules",
@@ -172,9 +236,17 @@ func TestConsoleInBrowser(t *testing.T) {
 		)
 		noPersonalData(t, p, outer())
 	}
+	// The charts are counted in the background: the page shows them once
+	// the console has counted the decisions of the posts above.
+	waitFor(t, "the charts counted", func() bool {
+		h.con.stats.nudge()
+		v := h.con.stats.current()
+		return v != nil && v.counts[len(v.counts)-1].posts >= 4
+	})
 	run("activity",
 		chromedp.Navigate(h.base+"/console/activity"),
 		chromedp.WaitVisible(chromedp.CSS("#h-audit")),
+		chromedp.WaitVisible(chromedp.CSS(".charts figure svg.chart")),
 	)
 	shot("console-activity")
 

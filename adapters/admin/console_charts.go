@@ -5,21 +5,29 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"net"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/inps-social/inpsbot/bot"
 )
 
-// The window of the activity charts, and how long counts are kept before
-// they are read again from scratch (so that purged or erased rows drop
-// out); in between, only the rows added since are read.
+// The window of the activity charts, and the rhythm of their counts. The
+// counts are kept by a goroutine of the console, never by a request: every
+// statsRefresh (or sooner, at most every statsMinGap, when a page asks) it
+// reads the rows added since the last count; every statsRebuild it reads
+// the whole window again, so that purged or erased rows drop out.
 const (
 	chartDays    = 30
+	statsRefresh = 2 * time.Minute
 	statsRebuild = 15 * time.Minute
+	statsMinGap  = 5 * time.Second
 )
 
 // dayCounts are the decisions of one day.
@@ -29,76 +37,101 @@ type dayCounts struct {
 	escByIntent                        map[string]int
 }
 
-// statsCache counts the decisions of the last days from the audit trail,
-// reading the whole window at most every statsRebuild and otherwise only
-// the rows newer than those counted.
+// dayTotals are the figures of one day on the charts.
+type dayTotals struct {
+	posts, replies, hides, escalations int
+}
+
+// statsCache counts the decisions of the last days from the audit trail.
+// Counting is serialised; the result is published as an immutable view
+// that requests read without waiting.
 type statsCache struct {
-	mu    sync.Mutex
-	built time.Time
-	maxID int64
-	days  map[string]*dayCounts // by local date
+	mu    sync.Mutex // held while counting
+	built time.Time  // when the whole window was last read
+	maxID int64      // the newest row counted
+	days  map[string]*dayCounts
+
+	view atomic.Pointer[statsView] // the last counts; nil before the first
 }
 
 // statsView is a snapshot of the counts over the window, oldest day first.
+// It is never changed once published.
 type statsView struct {
+	at          time.Time // when the counts were taken
 	days        []time.Time
-	counts      []dayCounts
+	counts      []dayTotals
 	escByLabel  map[string]int
 	escByIntent map[string]int
 }
 
-func (c *statsCache) get(ctx context.Context, st bot.Store, now time.Time) (statsView, error) {
+// current returns the last counts published, nil before the first.
+func (c *statsCache) current() *statsView { return c.view.Load() }
+
+// refresh brings the counts up to date and publishes them: the rows added
+// since the last count, or the whole window when that is due. On an error
+// the counts stay as they were.
+func (c *statsCache) refresh(ctx context.Context, st bot.Store, now time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	first := startOfDay(now).AddDate(0, 0, -(chartDays - 1))
 	full := c.days == nil || now.Sub(c.built) > statsRebuild || now.Before(c.built)
-	days := c.days
 	stopAt := c.maxID
 	if full {
-		days, stopAt = make(map[string]*dayCounts), 0
+		stopAt = 0
 	}
-	maxID := c.maxID
+	// The rows are read first and counted after, so that a failure half
+	// way leaves the counts as they were.
+	var rows []bot.AuditEntry
 	var before int64
 	limit := maxLimit
 	if !full {
 		limit = 50 // only the rows since the last read: usually a few
 	}
 	for {
-		rows, err := st.AuditTrail(ctx, bot.AuditFilter{Event: "decision", Since: first, Before: before, Limit: limit})
+		page, err := st.AuditTrail(ctx, bot.AuditFilter{Event: "decision", Since: first, Before: before, Limit: limit})
 		if err != nil {
-			return statsView{}, err
+			return err
 		}
-		done := len(rows) < limit
-		for _, row := range rows {
+		done := len(page) < limit
+		for i, row := range page {
 			if row.ID <= stopAt {
-				done = true
+				page, done = page[:i], true
 				break
 			}
-			maxID = max(maxID, row.ID)
-			count(days, row)
 		}
-		if done || len(rows) == 0 {
+		rows = append(rows, page...)
+		if done || len(page) == 0 {
 			break
 		}
-		before, limit = rows[len(rows)-1].ID, maxLimit
+		before, limit = page[len(page)-1].ID, maxLimit
+	}
+
+	days := c.days
+	if full {
+		days = make(map[string]*dayCounts)
+		c.maxID = 0
+	}
+	for _, row := range rows {
+		c.maxID = max(c.maxID, row.ID)
+		count(days, row)
 	}
 	for k := range days {
 		if d, err := time.ParseInLocation(time.DateOnly, k, time.Local); err != nil || d.Before(first) {
 			delete(days, k)
 		}
 	}
-	c.days, c.maxID = days, maxID
+	c.days = days
 	if full {
 		c.built = now
 	}
 
-	v := statsView{escByLabel: map[string]int{}, escByIntent: map[string]int{}}
+	v := &statsView{at: now, escByLabel: map[string]int{}, escByIntent: map[string]int{}}
 	for i := range chartDays {
 		d := first.AddDate(0, 0, i)
 		v.days = append(v.days, d)
-		var dc dayCounts
+		var t dayTotals
 		if x := days[d.Format(time.DateOnly)]; x != nil {
-			dc = *x
+			t = dayTotals{posts: x.posts, replies: x.replies, hides: x.hides, escalations: x.escalations}
 			for k, n := range x.escByLabel {
 				v.escByLabel[k] += n
 			}
@@ -106,9 +139,109 @@ func (c *statsCache) get(ctx context.Context, st bot.Store, now time.Time) (stat
 				v.escByIntent[k] += n
 			}
 		}
-		v.counts = append(v.counts, dc)
+		v.counts = append(v.counts, t)
 	}
-	return v, nil
+	c.view.Store(v)
+	return nil
+}
+
+// statsWorker is the console's goroutine that keeps the chart counts. It
+// runs while the server serves: the server's listener starts it when
+// Serve begins (through the http.Server's BaseContext) and stops it when
+// closed, which Serve does on its way out; closing the listener waits for
+// the goroutine to end, so Serve returns only after it has.
+type statsWorker struct {
+	cache *statsCache
+	store bot.Store
+	now   func() time.Time
+	log   zerolog.Logger
+	wake  chan struct{}
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when the goroutine ends; nil before start
+	stopped bool
+}
+
+func newStatsWorker(st bot.Store, now func() time.Time, log zerolog.Logger) *statsWorker {
+	return &statsWorker{cache: &statsCache{}, store: st, now: now, log: log, wake: make(chan struct{}, 1)}
+}
+
+// start runs the goroutine, once; not after stop.
+func (w *statsWorker) start() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done != nil || w.stopped {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done = cancel, make(chan struct{})
+	go w.run(ctx, w.done)
+}
+
+// stop ends the goroutine and waits for it. It may be called more than
+// once, and before start.
+func (w *statsWorker) stop() {
+	w.mu.Lock()
+	w.stopped = true
+	cancel, done := w.cancel, w.done
+	w.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}
+
+// nudge asks for fresh counts without waiting for them.
+func (w *statsWorker) nudge() {
+	select {
+	case w.wake <- struct{}{}:
+	default: // one is pending already
+	}
+}
+
+// current returns the last counts, nil while the first are being taken.
+func (w *statsWorker) current() *statsView { return w.cache.current() }
+
+func (w *statsWorker) run(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	tick := time.NewTicker(statsRefresh)
+	defer tick.Stop()
+	for {
+		last := time.Now()
+		if err := w.cache.refresh(ctx, w.store, w.now()); err != nil && ctx.Err() == nil {
+			w.log.Error().Err(err).Msg("console: activity counts not updated")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-w.wake:
+			if wait := statsMinGap - time.Since(last); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+			}
+		}
+	}
+}
+
+// workerListener is the server's listener once the console is on: it
+// starts the console's goroutine when Serve begins, and stops it (waiting
+// for it) when Serve closes the listener.
+type workerListener struct {
+	net.Listener
+	stop func()
+}
+
+func (l *workerListener) Close() error {
+	err := l.Listener.Close()
+	l.stop()
+	return err
 }
 
 func startOfDay(t time.Time) time.Time {
@@ -158,15 +291,15 @@ type chartRow struct {
 	Value int
 }
 
-func (c *console) charts(v statsView) []chart {
+func (c *console) charts(v *statsView) []chart {
 	series := []struct {
 		id, key string
-		pick    func(dayCounts) int
+		pick    func(dayTotals) int
 	}{
-		{"posts", "chart_posts", func(d dayCounts) int { return d.posts }},
-		{"replies", "chart_replies", func(d dayCounts) int { return d.replies }},
-		{"hides", "chart_hides", func(d dayCounts) int { return d.hides }},
-		{"escalations", "chart_escalations", func(d dayCounts) int { return d.escalations }},
+		{"posts", "chart_posts", func(d dayTotals) int { return d.posts }},
+		{"replies", "chart_replies", func(d dayTotals) int { return d.replies }},
+		{"hides", "chart_hides", func(d dayTotals) int { return d.hides }},
+		{"escalations", "chart_escalations", func(d dayTotals) int { return d.escalations }},
 	}
 	var out []chart
 	for _, s := range series {

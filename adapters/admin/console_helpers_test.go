@@ -128,6 +128,7 @@ type consoleOptions struct {
 	cfg    ConsoleConfig
 	run    bool // run the engine (sources and dispatcher)
 	logger zerolog.Logger
+	store  func(bot.Store) bot.Store // wraps the store the engine is given, when set
 }
 
 // consoleHarness is an engine on an in-memory store with a fake platform,
@@ -140,6 +141,9 @@ type consoleHarness struct {
 	con   *console
 	clock *testClock
 	base  string
+	// stopServing ends Serve and waits for it to return; the test's
+	// cleanup does it anyway.
+	stopServing func()
 }
 
 func newConsoleHarness(t *testing.T, o consoleOptions) *consoleHarness {
@@ -158,8 +162,12 @@ func newConsoleHarness(t *testing.T, o consoleOptions) *consoleHarness {
 		t.Fatalf("responder: %v", err)
 	}
 	plat := &consolePlatform{}
+	var engStore bot.Store = st
+	if o.store != nil {
+		engStore = o.store(st)
+	}
 	eng, err := bot.NewEngine(bot.EngineConfig{Mode: o.mode, AuthorKey: []byte("an author key of the console tests"),
-		Poll: 20 * time.Millisecond, RetryBase: 10 * time.Millisecond, Grace: time.Second}, st, resp, []bot.Platform{plat}, o.logger)
+		Poll: 20 * time.Millisecond, RetryBase: 10 * time.Millisecond, Grace: time.Second}, engStore, resp, []bot.Platform{plat}, o.logger)
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)
 	}
@@ -182,13 +190,20 @@ func newConsoleHarness(t *testing.T, o consoleOptions) *consoleHarness {
 	sctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
+	var once sync.Once
+	var serveErr error
+	stopServing := func() {
+		once.Do(func() {
+			stop()
+			serveErr = <-done
+		})
+		if serveErr != nil {
+			t.Errorf("Serve: %v", serveErr)
 		}
-	})
-	h := &consoleHarness{t: t, eng: eng, store: st, plat: plat, con: con, clock: clock, base: "http://" + srv.Addr()}
+	}
+	t.Cleanup(stopServing)
+	h := &consoleHarness{t: t, eng: eng, store: st, plat: plat, con: con, clock: clock, base: "http://" + srv.Addr(),
+		stopServing: stopServing}
 	if o.run {
 		ctx, stopEng := context.WithCancel(context.Background())
 		engDone := make(chan error, 1)

@@ -262,6 +262,8 @@ type reviewItem struct {
 	Labels   []string
 	Redacted string // "" when the decision is too old to be found
 	Reply    string
+	Draft    string // the text of the edit form
+	DraftErr string // why the last edit was refused, "" when it was not
 	Evidence []rules.Evidence
 	HasLink  bool
 	Created  time.Time
@@ -279,7 +281,6 @@ type queueItem struct {
 	Evidence []rules.Evidence
 	HasLink  bool
 	TakenBy  string
-	TakeNote string
 	Created  time.Time
 }
 
@@ -288,19 +289,30 @@ type reviewPage struct {
 	Proposals []reviewItem
 	Queue     []queueItem
 	More      bool
+	Err       string // a refusal, already in the interface's language
 }
+
+func (p reviewPage) errorText() string { return p.Err }
 
 // decisionScan bounds the audit rows read to find the redacted text of
 // proposed replies: proposals are recent, their decisions too.
 const decisionScan = 3
 
 func (c *console) review(w http.ResponseWriter, r *http.Request, s *session) {
-	ctx := r.Context()
-	st := c.s.eng.Store()
-	acts, err := st.Actions(ctx, bot.StateProposed, listLimit+1)
+	p, err := c.reviewData(r.Context())
 	if err != nil {
 		c.internal(w, r, s, err)
 		return
+	}
+	c.render(w, r, http.StatusOK, "review", s, p)
+}
+
+// reviewData reads the proposed replies and the open escalations.
+func (c *console) reviewData(ctx context.Context) (reviewPage, error) {
+	st := c.s.eng.Store()
+	acts, err := st.Actions(ctx, bot.StateProposed, listLimit+1)
+	if err != nil {
+		return reviewPage{}, err
 	}
 	p := reviewPage{More: len(acts) > listLimit}
 	if p.More {
@@ -308,12 +320,11 @@ func (c *console) review(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	decisions, err := c.decisions(ctx, acts)
 	if err != nil {
-		c.internal(w, r, s, err)
-		return
+		return reviewPage{}, err
 	}
 	for _, a := range acts {
 		it := reviewItem{ID: a.ID, Platform: a.Target.Platform, PostKey: a.PostKey, Intent: a.Intent, Reply: a.Text,
-			HasLink: safeURL(a.Target.URL) != "", Created: a.Created}
+			Draft: a.Text, HasLink: safeURL(a.Target.URL) != "", Created: a.Created}
 		if d, ok := decisions[a.PostKey]; ok {
 			it.Redacted, it.Labels = d.Redacted, d.Labels
 			it.Evidence = c.evidence(a.Target.Platform, d.Redacted)
@@ -323,26 +334,17 @@ func (c *console) review(w http.ResponseWriter, r *http.Request, s *session) {
 
 	open, err := st.Escalations(ctx, true, listLimit)
 	if err != nil {
-		c.internal(w, r, s, err)
-		return
-	}
-	taken, err := c.taken(ctx)
-	if err != nil {
-		c.internal(w, r, s, err)
-		return
+		return reviewPage{}, err
 	}
 	for _, e := range open {
 		it := queueItem{ID: e.ID, Platform: e.Platform, PostKey: e.PostKey, AuthorFP: e.AuthorFP, Reason: e.Reason,
-			Labels: e.Labels, Redacted: e.Redacted, HasLink: safeURL(e.URL) != "", Created: e.Created}
-		if t, ok := taken[e.ID]; ok {
-			it.TakenBy, it.TakeNote = t.Actor, t.Outcome
-		}
+			Labels: e.Labels, Redacted: e.Redacted, HasLink: safeURL(e.URL) != "", TakenBy: e.TakenBy, Created: e.Created}
 		if e.Redacted != "" {
 			it.Evidence = c.evidence(e.Platform, e.Redacted)
 		}
 		p.Queue = append(p.Queue, it)
 	}
-	c.render(w, r, http.StatusOK, "review", s, p)
+	return p, nil
 }
 
 // evidence re-runs the responder on a redacted text, to show the rules
@@ -387,30 +389,6 @@ func (c *console) decisions(ctx context.Context, acts []bot.Action) (map[string]
 	return out, nil
 }
 
-// takeEvent is the audit event of a moderator taking an escalation.
-const takeEvent = "take"
-
-// taken returns, by escalation id, the latest "take" audit row.
-func (c *console) taken(ctx context.Context) (map[int64]bot.AuditEntry, error) {
-	rows, err := c.s.eng.Store().AuditTrail(ctx, bot.AuditFilter{Event: takeEvent, Limit: maxLimit})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]bot.AuditEntry)
-	for _, row := range rows {
-		idText, note, _ := strings.Cut(strings.TrimPrefix(row.Outcome, "escalation "), " taken")
-		id, err := strconv.ParseInt(idText, 10, 64)
-		if err != nil {
-			continue
-		}
-		if _, seen := out[id]; !seen {
-			row.Outcome = strings.TrimPrefix(note, ": ")
-			out[id] = row
-		}
-	}
-	return out, nil
-}
-
 func (c *console) approve(w http.ResponseWriter, r *http.Request, s *session) {
 	c.decide(w, r, s, c.s.eng.Approve, "approved")
 }
@@ -419,26 +397,45 @@ func (c *console) reject(w http.ResponseWriter, r *http.Request, s *session) {
 	c.decide(w, r, s, c.s.eng.Reject, "rejected")
 }
 
-func (c *console) decide(w http.ResponseWriter, r *http.Request, s *session,
-	do func(ctx context.Context, id int64, who string) error, ok string) {
+// pathID reads the id of a request's path; a bad one is answered here.
+func (c *console) pathID(w http.ResponseWriter, r *http.Request, s *session) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		c.fail(w, r, s, http.StatusBadRequest, "err_form")
-		return
+		return 0, false
 	}
-	ctx := r.Context()
-	a, err := c.s.eng.Store().Action(ctx, id)
+	return id, true
+}
+
+// proposal checks that the action of the path is still a proposed reply;
+// otherwise the moderator is told, and ok is false.
+func (c *console) proposal(w http.ResponseWriter, r *http.Request, s *session) (int64, bool) {
+	id, ok := c.pathID(w, r, s)
+	if !ok {
+		return 0, false
+	}
+	a, err := c.s.eng.Store().Action(r.Context(), id)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		c.fail(w, r, s, http.StatusNotFound, "err_not_found")
-		return
+		return 0, false
 	case err != nil:
 		c.internal(w, r, s, err)
-		return
+		return 0, false
 	case a.State != bot.StateProposed:
 		back(w, r, "/console/review?err=decided", "", "")
+		return 0, false
+	}
+	return id, true
+}
+
+func (c *console) decide(w http.ResponseWriter, r *http.Request, s *session,
+	do func(ctx context.Context, id int64, who string) error, ok string) {
+	id, found := c.proposal(w, r, s)
+	if !found {
 		return
 	}
+	ctx := r.Context()
 	if err := do(ctx, id, s.user); err != nil {
 		if b, rerr := c.s.eng.Store().Action(ctx, id); rerr == nil && b.State != bot.StateProposed {
 			back(w, r, "/console/review?err=decided", "", "")
@@ -452,23 +449,23 @@ func (c *console) decide(w http.ResponseWriter, r *http.Request, s *session,
 
 // openEscalation finds an open escalation by its path id.
 func (c *console) openEscalation(w http.ResponseWriter, r *http.Request, s *session) (bot.Escalation, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		c.fail(w, r, s, http.StatusBadRequest, "err_form")
+	id, ok := c.pathID(w, r, s)
+	if !ok {
 		return bot.Escalation{}, false
 	}
-	open, err := c.s.eng.Store().Escalations(r.Context(), true, 0)
-	if err != nil {
+	e, err := c.s.eng.Store().Escalation(r.Context(), id)
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		c.fail(w, r, s, http.StatusNotFound, "err_not_found")
+		return bot.Escalation{}, false
+	case err != nil:
 		c.internal(w, r, s, err)
 		return bot.Escalation{}, false
+	case !e.Resolved.IsZero() || e.ResolvedBy != "":
+		back(w, r, "/console/review?err=resolved", "", "")
+		return bot.Escalation{}, false
 	}
-	for _, e := range open {
-		if e.ID == id {
-			return e, true
-		}
-	}
-	back(w, r, "/console/review?err=resolved", "", "")
-	return bot.Escalation{}, false
+	return e, true
 }
 
 // formNote reads the note of a form: trimmed, at most maxNote characters.
@@ -481,24 +478,17 @@ func (c *console) formNote(w http.ResponseWriter, r *http.Request, s *session) (
 	return note, true
 }
 
-// take assigns an escalation to the moderator, with an optional note; the
-// assignment lives in the audit trail.
+// take assigns an escalation to the moderator; the engine audits it.
 func (c *console) take(w http.ResponseWriter, r *http.Request, s *session) {
 	e, ok := c.openEscalation(w, r, s)
 	if !ok {
 		return
 	}
-	note, ok := c.formNote(w, r, s)
-	if !ok {
-		return
-	}
-	outcome := "escalation " + strconv.FormatInt(e.ID, 10) + " taken"
-	if note != "" {
-		outcome += ": " + note
-	}
-	err := c.s.eng.Store().Audit(r.Context(), bot.AuditEntry{At: c.now(), Actor: s.user, Event: takeEvent,
-		Platform: e.Platform, PostKey: e.PostKey, AuthorFP: e.AuthorFP, Labels: e.Labels, Outcome: outcome})
-	if err != nil {
+	if err := c.s.eng.TakeEscalation(r.Context(), e.ID, s.user); err != nil {
+		if errors.Is(err, bot.ErrNotFound) { // resolved meanwhile
+			back(w, r, "/console/review?err=resolved", "", "")
+			return
+		}
 		c.internal(w, r, s, err)
 		return
 	}
@@ -540,9 +530,8 @@ func safeURL(u string) string {
 // link sends the moderator to a post on its platform. Pages link here by
 // id, never with the post's address: a Mastodon address names its author.
 func (c *console) link(w http.ResponseWriter, r *http.Request, s *session) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		c.fail(w, r, s, http.StatusBadRequest, "err_form")
+	id, ok := c.pathID(w, r, s)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
@@ -560,16 +549,16 @@ func (c *console) link(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		target = a.Target.URL
 	case "escalation":
-		items, err := c.s.eng.Store().Escalations(ctx, false, 0)
+		e, err := c.s.eng.Store().Escalation(ctx, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			c.fail(w, r, s, http.StatusNotFound, "err_not_found")
+			return
+		}
 		if err != nil {
 			c.internal(w, r, s, err)
 			return
 		}
-		for _, e := range items {
-			if e.ID == id {
-				target = e.URL
-			}
-		}
+		target = e.URL
 	default:
 		c.fail(w, r, s, http.StatusNotFound, "err_not_found")
 		return
@@ -612,13 +601,14 @@ type activityPage struct {
 	Next      string // the query of the next (older) page, "" at the end
 	First     string // the query of the first page, when not on it
 	Charts    []chart
+	ChartsAt  time.Time // when the charts were counted; zero while they are
 	Err       string
 }
 
 func (p activityPage) errorKey() string { return p.Err }
 
 // auditEvents are the events moderators filter on.
-var auditEvents = []string{"decision", "action", "approve", "reject", "switch", takeEvent, "resolve", "forget", "command"}
+var auditEvents = []string{"decision", "action", "amend", "approve", "reject", "switch", "take", "resolve", "forget", "command"}
 
 func (c *console) activity(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
@@ -705,12 +695,12 @@ func (c *console) activity(w http.ResponseWriter, r *http.Request, s *session) {
 		return v
 	})
 
-	st, err := c.stats.get(ctx, c.s.eng.Store(), c.now())
-	if err != nil {
-		c.internal(w, r, s, err)
-		return
+	// The charts come from the console's last count: a request never
+	// counts, it only asks for fresh counts for the next page.
+	if v := c.stats.current(); v != nil {
+		p.Charts, p.ChartsAt = c.charts(v), v.at
 	}
-	p.Charts = c.charts(st)
+	c.stats.nudge()
 	c.render(w, r, http.StatusOK, "activity", s, p)
 }
 

@@ -23,9 +23,10 @@ var consoleActions = []struct {
 	form url.Values
 }{
 	{path: "/console/switch", form: url.Values{"scope": {"all"}, "mode": {"off"}}},
+	{path: "/console/proposals/1/amend", form: url.Values{"text": {"Per la NASpI chiami il Contact Center."}}},
 	{path: "/console/proposals/1/approve"},
 	{path: "/console/proposals/1/reject"},
-	{path: "/console/escalations/1/take", form: url.Values{"note": {"lo guardo io"}}},
+	{path: "/console/escalations/1/take"},
 	{path: "/console/escalations/1/resolve", form: url.Values{"note": {"fatto"}}},
 	{path: "/console/check", form: url.Values{"text": {"ciao"}, "platform": {"telegram"}}},
 	{path: "/console/logout"},
@@ -332,9 +333,19 @@ func TestConsoleModeratorActions(t *testing.T) {
 		t.Fatalf("open escalations: %v, %d", err, len(esc))
 	}
 	id := esc[0].ID
-	c.post(idPath("/console/escalations/%d/take", id), url.Values{"csrf": {token}, "note": {"chiamo l'URP"}})
-	if page := c.get("/console/review"); !strings.Contains(page.body, "chiamo l&#39;URP") || !strings.Contains(page.body, "Presa in carico da") {
+	if got := c.post(idPath("/console/escalations/%d/take", id), url.Values{"csrf": {token}}); got.status != http.StatusSeeOther ||
+		got.location() != idPath("/console/review?ok=taken#esc-%d", id) {
+		t.Fatalf("take = %d → %q", got.status, got.location())
+	}
+	if e, err := h.store.Escalation(ctx, id); err != nil || e.TakenBy != testModerator {
+		t.Errorf("escalation %d taken by %q (%v), want %q", id, e.TakenBy, err, testModerator)
+	}
+	page := c.get("/console/review")
+	if !strings.Contains(page.body, "In carico a <strong>"+testModerator+"</strong>") {
 		t.Error("the review page does not show who took the escalation")
+	}
+	if strings.Contains(page.body, idPath("/console/escalations/%d/take", id)) {
+		t.Error("the review page offers to take an escalation the moderator has already taken")
 	}
 	if got := c.post(idPath("/console/escalations/%d/resolve", id), url.Values{"csrf": {token}, "note": {"rimosso"}}); got.status != http.StatusSeeOther {
 		t.Fatalf("resolve = %d", got.status)
@@ -344,6 +355,16 @@ func TestConsoleModeratorActions(t *testing.T) {
 		if e.ID == id {
 			t.Error("the escalation is still open after resolving it")
 		}
+	}
+	// Taking or resolving it again tells the moderator, changes nothing.
+	for _, action := range []string{"take", "resolve"} {
+		got := c.post(idPath("/console/escalations/%d/", id)+action, url.Values{"csrf": {token}, "note": {"ancora"}})
+		if got.status != http.StatusSeeOther || got.location() != "/console/review?err=resolved" {
+			t.Errorf("%s of a resolved escalation = %d → %q, want the already-resolved message", action, got.status, got.location())
+		}
+	}
+	if got := c.post("/console/escalations/999999/take", url.Values{"csrf": {token}}); got.status != http.StatusNotFound {
+		t.Errorf("take of an unknown escalation = %d, want 404", got.status)
 	}
 
 	for _, ev := range []string{"switch", "approve", "reject", "take", "resolve"} {
@@ -401,6 +422,20 @@ func TestConsoleLinkHidesTheAddress(t *testing.T) {
 	got := c.get(idPath("/console/link/action/%d", id))
 	if got.status != http.StatusSeeOther || got.location() != "https://t.me/c/200300/301" {
 		t.Errorf("link = %d → %q, want 303 to the post", got.status, got.location())
+	}
+
+	h.handle("302", piiPost) // escalated (forget_me)
+	var esc []bot.Escalation
+	waitFor(t, "an escalation", func() bool {
+		esc, _ = h.store.Escalations(t.Context(), true, 0)
+		return len(esc) > 0
+	})
+	got = c.get(idPath("/console/link/escalation/%d", esc[0].ID))
+	if got.status != http.StatusSeeOther || got.location() != "https://t.me/c/200300/302" {
+		t.Errorf("escalation link = %d → %q, want 303 to the post", got.status, got.location())
+	}
+	if got := c.get("/console/link/escalation/999999"); got.status != http.StatusNotFound {
+		t.Errorf("link to an unknown escalation = %d, want 404", got.status)
 	}
 }
 

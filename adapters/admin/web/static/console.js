@@ -7,8 +7,12 @@
   var row = id && document.getElementById(id);
   if (row) {
     row.classList.add("highlight");
-    var pressed = row.querySelector('button[aria-pressed="true"]') || row.querySelector("button, a, input");
+    var pressed = row.querySelector('button[aria-pressed="true"]') || row.querySelector("button.primary") ||
+      row.querySelector('button, a, input:not([type="hidden"])');
     if (pressed) { pressed.focus({ preventScroll: false }); }
+  } else if (document.querySelector('[aria-invalid="true"]')) {
+    // A refused form comes back with the field to correct.
+    document.querySelector('[aria-invalid="true"]').focus();
   } else {
     var msg = document.querySelector(".flash, .alert");
     if (msg) { msg.setAttribute("tabindex", "-1"); msg.focus(); }
