@@ -35,6 +35,7 @@ var nameJoin = map[string]bool{
 
 var addressCues = []string{
 	"abito", "abita", "abitiamo", "residente", "residenza", "resido", "domicilio", "domiciliat",
+	"traslocat", "nuovo indirizzo",
 	"indirizzo", "vivo", "vive", "viviamo", "trasferit", "sto in", "sta in", "casa", "recapito",
 	"reperibilit", "spedite", "mandate", "inviate", "cap ",
 }
@@ -229,8 +230,11 @@ func (st *state) parseAddress(p, wl int) (int, bool) {
 	if !capital && !hasCAP && !hasPrefixWordIn(lo, clause, p, addressCues...) {
 		return 0, false
 	}
-	// An INPS office named as such is public.
-	if hasPrefixWordIn(lo, clause, p, officeCues...) && !hasPrefixWordIn(lo, clause, p, ownCues...) {
+	// An INPS office named as such is public, unless a residence cue
+	// stands right before the street ("ufficio postale vecchio, ma si è
+	// trasferita in piazza Garibaldi 3").
+	if hasPrefixWordIn(lo, clause, p, officeCues...) && !hasPrefixWordIn(lo, clause, p, ownCues...) &&
+		!hasPrefixWordIn(lo, max(clause, p-25), p, addressCues...) {
 		return 0, false
 	}
 	return end, true

@@ -21,7 +21,7 @@ var caseStop = map[string]bool{
 }
 
 // findCaseNumbers finds practice numbers after a keyword: a value of
-// 5–25 characters [A-Za-z0-9./-] holding at least 5 digits, at most three
+// 5–32 characters [A-Za-z0-9./-] holding at least 5 digits, at most three
 // short words after the keyword.
 func (d *Detector) findCaseNumbers(st *state) {
 	lo := st.lo
@@ -36,11 +36,15 @@ func (d *Detector) findCaseNumbers(st *state) {
 	}
 }
 
+// introduces are the words that present a value: after them a practice
+// number may stand further from its keyword.
+var introduces = map[string]bool{"è": true, "e'": true, "era": true, "numero": true, "n": true, "n.": true, "nr": true, "n°": true}
+
 // caseValue looks for a practice number in the words after i.
 func (st *state) caseValue(i int) {
 	s, lo := st.s, st.lo
-	words := 0
-	for words <= 4 {
+	words, prev := 0, ""
+	for words <= 7 {
 		// skip separators
 		for i < len(lo) && (lo[i] == ' ' || lo[i] == ':' || lo[i] == ',' || lo[i] == '#' || lo[i] == '(') {
 			if lo[i] == ',' && words > 0 {
@@ -61,7 +65,10 @@ func (st *state) caseValue(i int) {
 		tok := strings.TrimRight(lo[i:e], ".-/")
 		te := i + len(tok)
 		if strings.IndexFunc(tok, func(r rune) bool { return r >= '0' && r <= '9' }) >= 0 {
-			if !wordCharBefore(s, i) && caseShape(tok) && !wordCharAt(s, te) && !st.amountAround(i, te) {
+			// Past the fifth word, only a value introduced as such ("il
+			// protocollo del certificato di malattia è 284519907").
+			if (words <= 4 || introduces[prev]) &&
+				!wordCharBefore(s, i) && caseShape(tok) && !wordCharAt(s, te) && !st.amountAround(i, te) {
 				st.claim(CaseNumber, i, te)
 			}
 			return
@@ -77,14 +84,16 @@ func (st *state) caseValue(i int) {
 			return
 		}
 		words++
+		prev = tok
 		i = e
 	}
 }
 
-// caseShape accepts 5–25 characters [a-z0-9./-] with at least 5 digits
-// that are not a date, a time or a year.
+// caseShape accepts 5–32 characters [a-z0-9./-] with at least 5 digits
+// that are not a date, a time or a year (32 fits a DSU protocol,
+// INPS-ISEE-2025-012345678-00).
 func caseShape(tok string) bool {
-	if len(tok) < 5 || len(tok) > 25 {
+	if len(tok) < 5 || len(tok) > 32 {
 		return false
 	}
 	digits := 0

@@ -199,7 +199,13 @@ func (st *state) docToken(a, e int) {
 		case n == 9 && isCIE(w):
 			st.claim(IDDocument, t.st, t.en)
 		case isPatente(w):
-			if hasWordIn(lo, sentenceStart(lo, t.st, 90), t.st, "patente", "licence", "license", "documento") {
+			from := sentenceStart(lo, t.st, 90)
+			if w[0] == 'U' || w[0] == 'u' {
+				// The U1 form is distinctive: a document named in the
+				// sentence before is context enough.
+				from = max(0, t.st-120)
+			}
+			if hasWordIn(lo, from, t.st, "patente", "licence", "license", "documento", "carta d'identit") {
 				st.claim(IDDocument, t.st, t.en)
 			}
 		case shapeDoc(w):

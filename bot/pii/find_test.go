@@ -251,3 +251,30 @@ func TestFindClean(t *testing.T) {
 		{name: "contact", text: "Contact Center 803 164 gratuito da rete fissa o 06 164 164 da cellulare", want: nil},
 	})
 }
+
+func TestDocumentAndProtocolForms(t *testing.T) {
+	d := New()
+	tests := []struct {
+		name string
+		in   string
+		want []Kind
+	}{
+		{name: "licence U1 form named in the sentence before", in: "Vale la patente per lo SPID? La mia è U1X52B31QK, rilasciata nel 2020", want: []Kind{IDDocument}},
+		{name: "licence U1 form after carta d'identità", in: "Ho perso la carta d'identità, ho solo la patente: numero U1A11C22BZ", want: []Kind{IDDocument}},
+		{name: "U1 form with no document around", in: "Il modello U1A11C22BZ del frigorifero è difettoso", want: nil},
+		{name: "DSU protocol", in: "Ho inviato la DSU (protocollo INPS-ISEE-2025-012345678-00) e aspetto", want: []Kind{CaseNumber}},
+		{name: "circular number stays public", in: "Lo dice la circolare n. 34 del 2024, protocollo d'intesa compreso", want: nil},
+		{name: "protocol introduced further on", in: "Il protocollo della domanda di disoccupazione agricola è 339912045, che faccio?", want: []Kind{CaseNumber}},
+		{name: "far number not introduced", in: "La domanda di assegno unico presentata a marzo con ISEE 15000 non va", want: nil},
+		{name: "moved next to an office", in: "Il cedolino va ancora all'ufficio postale, ma mi sono trasferito in corso Italia 12, Bari", want: []Kind{Address}},
+		{name: "an office address stays public", in: "La sede INPS di zona è in via Roma 30, ci vado domani", want: nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Kinds(d.Find(tc.in))
+			if len(got) != len(tc.want) || (len(got) > 0 && got[0] != tc.want[0]) {
+				t.Errorf("Find(%q) kinds = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}

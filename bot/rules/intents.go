@@ -16,7 +16,8 @@ import (
 
 // The intent matcher scores evidence. Every entry of intents.yaml is a
 // word or a phrase of whole folded tokens (a trailing "*" makes a token a
-// prefix) with a signed weight towards one score: an intent, the "ask"
+// prefix, "$name" stands for any word of a class, "~N" lets up to N other
+// tokens come before the next one) with a signed weight towards one score: an intent, the "ask"
 // score (the post asks something), or the "personal" score (the post is
 // about the writer's own records). A post's scores are the sums of the
 // weights of the distinct entries it contains; a short decision over the
@@ -94,6 +95,7 @@ type violationEffect struct {
 // by hand to keep each entry's line.
 type intentsFile struct {
 	Skip         []string                   `yaml:"skip"`
+	Classes      map[string][]string        `yaml:"classes"`
 	Thresholds   intentThresholds           `yaml:"thresholds"`
 	Violations   map[string]violationEffect `yaml:"violations"`
 	PII          map[string]float64         `yaml:"pii"`
@@ -118,18 +120,47 @@ type override struct {
 	over [numSlots]bool
 }
 
-// pattern is one token of an entry: an exact token or a prefix.
+// pattern is one token of an entry: an exact token, a prefix, or any
+// member of a word class. gap is how many other tokens may come between
+// the previous token of the entry and this one.
 type pattern struct {
 	s      string
 	prefix bool
+	set    *wordClass
+	gap    int
 }
 
 func (pt pattern) matches(tok string) bool {
-	if pt.prefix {
+	switch {
+	case pt.set != nil:
+		return pt.set.has(tok)
+	case pt.prefix:
 		return strings.HasPrefix(tok, pt.s)
 	}
 	return tok == pt.s
 }
+
+// wordClass is a named set of tokens and prefixes ("$name" in a phrase).
+type wordClass struct {
+	name     string
+	exact    map[string]bool
+	prefixes []string
+}
+
+func (c *wordClass) has(tok string) bool {
+	if c.exact[tok] {
+		return true
+	}
+	for _, p := range c.prefixes {
+		if strings.HasPrefix(tok, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxGap bounds the "~N" gap of a phrase.
+const maxGap = 6
 
 // entry is one weighted word or phrase.
 type entry struct {
@@ -304,6 +335,43 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 		root.walk(toks[0]).skip = true
 	}
 
+	classes := map[string]*wordClass{}
+	for cname, words := range f.Classes {
+		c := &wordClass{name: cname, exact: map[string]bool{}}
+		if cname == "" || strings.ContainsAny(cname, " $~*") {
+			bad([]string{"classes", cname}, "class name %q must be one plain word", cname)
+			continue
+		}
+		for _, w := range words {
+			prefix := strings.HasSuffix(w, "*") && len(w) > 1
+			toks := phraseTokens(strings.TrimSuffix(w, "*"))
+			if len(toks) != 1 {
+				bad([]string{"classes", cname}, "class %s: %q is not one token", cname, w)
+				continue
+			}
+			t := toks[0]
+			if n := lookupBuild(root, t); n != nil && n.skip && !prefix {
+				bad([]string{"classes", cname}, "class %s: %q is a skip word", cname, w)
+				continue
+			}
+			if prefix {
+				if len(t) < 3 {
+					bad([]string{"classes", cname}, "class %s: prefix %q shorter than 3 letters", cname, t)
+					continue
+				}
+				c.prefixes = append(c.prefixes, t)
+			} else {
+				c.exact[t] = true
+			}
+		}
+		if len(c.exact)+len(c.prefixes) == 0 {
+			bad([]string{"classes", cname}, "class %s is empty", cname)
+			continue
+		}
+		slices.Sort(c.prefixes)
+		classes[cname] = c
+	}
+
 	sc := &f.Scores
 	if sc.Kind != yaml.MappingNode {
 		if sc.Kind == 0 {
@@ -332,7 +400,7 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 						name, wn.Line, kn.Value, pn.Value, wn.Value))
 					continue
 				}
-				pats, err := compilePhrase(pn.Value, root)
+				pats, err := compilePhrase(pn.Value, root, classes)
 				if err != nil {
 					errs = append(errs, fmt.Errorf("%s:%d: %s: %w", name, pn.Line, kn.Value, err))
 					continue
@@ -346,11 +414,23 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 				seen[key] = pn.Line
 				id := int32(len(ir.entries))
 				ir.entries = append(ir.entries, entry{slot: slot, weight: w, toks: pats, match: pn.Value})
-				n := root.walk(pats[0].s)
-				if pats[0].prefix {
-					n.prefix = append(n.prefix, id)
+				if c := pats[0].set; c != nil {
+					// A class first token is found through each member.
+					for t := range c.exact {
+						n := root.walk(t)
+						n.exact = append(n.exact, id)
+					}
+					for _, t := range c.prefixes {
+						n := root.walk(t)
+						n.prefix = append(n.prefix, id)
+					}
 				} else {
-					n.exact = append(n.exact, id)
+					n := root.walk(pats[0].s)
+					if pats[0].prefix {
+						n.prefix = append(n.prefix, id)
+					} else {
+						n.exact = append(n.exact, id)
+					}
 				}
 			}
 		}
@@ -367,7 +447,14 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 func phraseKey(pats []pattern) string {
 	var b strings.Builder
 	for _, p := range pats {
-		b.WriteString(p.s)
+		if p.gap > 0 {
+			fmt.Fprintf(&b, "~%d ", p.gap)
+		}
+		if p.set != nil {
+			b.WriteString("$" + p.set.name)
+		} else {
+			b.WriteString(p.s)
+		}
 		if p.prefix {
 			b.WriteByte('*')
 		}
@@ -381,28 +468,70 @@ func validWeight(w float64) bool {
 }
 
 // compilePhrase turns an entry into token patterns: folded, split like a
-// post, skip words dropped. A trailing "*" marks a prefix token.
-func compilePhrase(s string, root *buildNode) ([]pattern, error) {
+// post, skip words dropped. A trailing "*" marks a prefix token, "$name"
+// stands for any word of a class and "~N" lets up to N other tokens come
+// before the next one.
+func compilePhrase(s string, root *buildNode, classes map[string]*wordClass) ([]pattern, error) {
 	var out []pattern
+	gap := 0
 	for _, f := range strings.Fields(s) {
+		if g, ok := gapField(f); ok {
+			if g < 1 || g > maxGap {
+				return nil, fmt.Errorf("%q: gap %q must be ~1 to ~%d", s, f, maxGap)
+			}
+			if len(out) == 0 {
+				return nil, fmt.Errorf("%q: a gap cannot start a phrase", s)
+			}
+			gap += g
+			continue
+		}
+		if name, ok := strings.CutPrefix(f, "$"); ok {
+			c := classes[name]
+			if c == nil {
+				return nil, fmt.Errorf("%q: unknown class %q", s, f)
+			}
+			out = append(out, pattern{set: c, gap: gap})
+			gap = 0
+			continue
+		}
 		prefix := strings.HasSuffix(f, "*") && len(f) > 1
 		toks := phraseTokens(strings.TrimSuffix(f, "*"))
 		for i, t := range toks {
 			if n := lookupBuild(root, t); n != nil && n.skip && !(prefix && i == len(toks)-1) {
 				continue
 			}
-			out = append(out, pattern{s: t, prefix: prefix && i == len(toks)-1})
+			out = append(out, pattern{s: t, prefix: prefix && i == len(toks)-1, gap: gap})
+			gap = 0
 		}
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%q: no token left to match", s)
 	}
+	if gap > 0 {
+		return nil, fmt.Errorf("%q: a gap cannot end a phrase", s)
+	}
 	for _, p := range out {
-		if p.prefix && len(p.s) < 3 {
+		if p.set == nil && p.prefix && len(p.s) < 3 {
 			return nil, fmt.Errorf("%q: prefix %q shorter than 3 letters", s, p.s)
 		}
 	}
 	return out, nil
+}
+
+// gapField reads a "~N" field of a phrase.
+func gapField(f string) (int, bool) {
+	rest, ok := strings.CutPrefix(f, "~")
+	if !ok || rest == "" {
+		return 0, false
+	}
+	n := 0
+	for _, c := range rest {
+		if c < '0' || c > '9' || n > maxGap {
+			return -1, true
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 func lookupBuild(root *buildNode, s string) *buildNode {

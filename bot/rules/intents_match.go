@@ -186,6 +186,22 @@ func (ir *intentRules) lookup(tok string, pos int32, cands []cand) ([]cand, bool
 	return cands, false
 }
 
+// matchRest reports whether toks match kept from position i on, each
+// token after at most its gap of other tokens.
+func matchRest(toks []pattern, kept []string, i int) bool {
+	if len(toks) == 0 {
+		return true
+	}
+	p := &toks[0]
+	last := min(i+p.gap, len(kept)-len(toks))
+	for j := i; j <= last; j++ {
+		if p.matches(kept[j]) && matchRest(toks[1:], kept, j+1) {
+			return true
+		}
+	}
+	return false
+}
+
 // effects merges the steering of the violations found.
 func (ir *intentRules) effects(viol []Violation) violationEffect {
 	var ef violationEffect
@@ -238,14 +254,7 @@ func (ir *intentRules) classifyInto(p *post, viol []Violation, ev []Evidence) (I
 		if int(c.pos)+len(e.toks) > len(kept) {
 			continue
 		}
-		ok := true
-		for k := 1; k < len(e.toks); k++ {
-			if !e.toks[k].matches(kept[int(c.pos)+k]) {
-				ok = false
-				break
-			}
-		}
-		if !ok {
+		if !matchRest(e.toks[1:], kept, int(c.pos)+1) {
 			continue
 		}
 		sc.seen[c.id>>6] |= 1 << (c.id & 63)

@@ -153,6 +153,37 @@ func TestIntentsClassify(t *testing.T) {
 		{name: "personal/general erasure", text: "A chi si chiede la cancellazione dei dati dai vostri social?", intent: ForgetMe},
 		{name: "forget/remove it", text: "Ho pubblicato per errore il mio IBAN nel commento, potete rimuoverlo?", intent: ForgetMe, personal: true},
 		{name: "personal/phishing mail is not own record", text: "Mi è arrivata una mail che chiede di accedere all'area riservata, è vera?", intent: AccessoServizi},
+		// personal: possessive + record noun, with a word in between
+		{name: "personal/own record with adjective", text: "Il mio ultimo cedolino è più leggero di 40 euro, perché?", intent: CedolinoPensione, personal: true},
+		{name: "personal/own request", text: "La mia richiesta di NASpI è ferma da un mese, a chi scrivo?", intent: Naspi, personal: true},
+		{name: "personal/possessive without record", text: "Il mio medico può mandare il certificato di malattia anche di sabato?", intent: Malattia},
+		// personal: a relative's record, a relative as the subject of a case event
+		{name: "personal/relative's record with qualifier", text: "La pensione di reversibilità di mia nonna non è stata pagata, cosa facciamo?", intent: Pensione, personal: true},
+		{name: "personal/relative filed", text: "Mio marito ha inoltrato la domanda di invalidità a novembre, quando lo chiamano a visita?", intent: Invalidita, personal: true},
+		{name: "personal/relative did not receive", text: "Mia moglie non ha ricevuto l'assegno unico di marzo, come mai?", intent: AssegnoUnico, personal: true},
+		{name: "personal/relative in an eligibility question", text: "L'assegno unico: mio figlio compie 21 anni a maggio, spetta ancora?", intent: AssegnoUnico},
+		// personal: first-person filing, with negation
+		{name: "personal/filed with record", text: "Ho inoltrato la domanda di congedo parentale tre settimane fa e non so nulla, è normale?", intent: Famiglia, personal: true},
+		{name: "personal/not yet filed", text: "Non ho ancora presentato la DSU, posso farla dopo maggio?", intent: ISEE},
+		{name: "personal/filed something else", text: "Ho aggiornato il telefono e l'app INPS non si apre più, come faccio?", intent: AccessoServizi},
+		// personal: what was done to the case, its status, missing payments
+		{name: "personal/suspended to me", text: "Mi è stato sospeso l'assegno di inclusione senza motivo, come lo riattivo?", intent: ADI, personal: true},
+		{name: "personal/record blocked", text: "La domanda di maternità è bloccata da due mesi, chi la sblocca?", intent: Famiglia, personal: true},
+		{name: "personal/withheld present tense", text: "Me li tolgono ogni mese dalla pensione, 30 euro per un conguaglio: perché?", intent: CedolinoPensione, personal: true},
+		{name: "personal/not arrived with adverb", text: "Non mi è ancora arrivata la tredicesima, la pagate a parte?", intent: CedolinoPensione, personal: true},
+		{name: "personal/hypothetical rejection", text: "Nel caso in cui la domanda di NASpI venga respinta, entro quanto si fa ricorso?", intent: Naspi},
+		{name: "personal/entitlement question", text: "Se l'azienda mi mette in cassa integrazione mi spetta lo stesso la malattia o me la tolgono?", intent: CassaIntegrazione},
+		// personal: waiting on one's own case, for how long
+		{name: "personal/waiting for months", text: "Sono cinque mesi che aspetto la visita per l'invalidità, è normale?", intent: Invalidita, personal: true},
+		{name: "personal/waiting minutes is not a case", text: "Il codice OTP arriva dopo quanto? Aspetto da 5 minuti", intent: AccessoServizi},
+		{name: "personal/in a status since", text: "Sono in cassa integrazione da febbraio, quando arriva il pagamento diretto?", intent: Pagamenti, personal: true},
+		// personal: gaps in one's own record, amounts
+		{name: "personal/missing in record with past", text: "Nell'estratto conto non risultano i contributi di quando lavoravo in Germania, come faccio?", intent: Contributi, personal: true},
+		{name: "personal/lower amount", text: "Perché la NASpI di aprile è più bassa di 90 euro rispetto a marzo?", intent: Naspi, personal: true},
+		{name: "personal/what goes into the record", text: "L'auto cointestata va nella DSU o no?", intent: ISEE},
+		// personal: phishing and third-party addresses
+		{name: "personal/phishing sms", text: "Mi è arrivato un sms che dice di aggiornare i dati della NASpI con un link, è vero?", intent: Naspi},
+		{name: "personal/colf's address", text: "Il contratto della colf va spedito a casa sua in [indirizzo] o lo scarica lei?", pii: []string{"address"}, intent: LavoroDomestico},
 		{name: "personal/ad pii", text: "Dubbi sulla pensione? Chiama il nostro studio al [telefono]", pii: []string{"phone"}, viol: []Violation{Advertising}, intent: None},
 	}
 	for _, tt := range tests {
@@ -167,6 +198,64 @@ func TestIntentsClassify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClassesAndGaps checks the matching of "$class" tokens and "~N" gaps.
+func TestClassesAndGaps(t *testing.T) {
+	yml := "skip: [la, il]\nthresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1, others_data: 1, thanks_margin: 1}\n" +
+		"classes:\n  own: [mio, mia]\n  record: [domanda, pratic*]\n" +
+		"scores:\n  personal:\n    $own ~1 $record: 2\n    non ~2 arrivat*: 3\n"
+	ir, err := loadIntents(fstest.MapFS{"rules/intents.yaml": {Data: []byte(yml)}}, "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text string
+		want float64
+	}{
+		{"la mia domanda", 2},
+		{"la mia ultima domanda", 2},
+		{"il mio fascicolo e la mia pratica", 2}, // an entry counts once
+		{"mia prima vera domanda", 0},            // two words in between
+		{"domanda mia", 0},                       // order matters
+		{"non è arrivata", 3},
+		{"non è ancora arrivato", 3},
+		{"non lo so se è mai arrivato", 0},
+		{"arrivata non", 0},
+	}
+	for _, tt := range tests {
+		if got := personalScore(ir, tt.text); got != tt.want {
+			t.Errorf("%q: personal score %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+// personalScore sums the personal weights of the entries matched in s.
+func personalScore(ir *intentRules, s string) float64 {
+	d := text.Display(s)
+	p := prepare(Input{Display: d, Redacted: d})
+	var kept []string
+	var cands []cand
+	for _, tok := range appendTokens(nil, p.fold) {
+		var skip bool
+		cands, skip = ir.lookup(tok, int32(len(kept)), cands)
+		if !skip {
+			kept = append(kept, tok)
+		}
+	}
+	seen := map[int32]bool{}
+	var sum float64
+	for _, c := range cands {
+		e := &ir.entries[c.id]
+		if seen[c.id] || e.slot != slotPersonal || int(c.pos)+len(e.toks) > len(kept) {
+			continue
+		}
+		if matchRest(e.toks[1:], kept, int(c.pos)+1) {
+			seen[c.id] = true
+			sum += e.weight
+		}
+	}
+	return sum
 }
 
 func TestAppendTokens(t *testing.T) {
@@ -217,6 +306,18 @@ func TestLoadIntentsErrors(t *testing.T) {
 			want: "intents.yaml:3: unknown violation \"spam\""},
 		{name: "short prefix", yaml: "thresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1}\nscores:\n  naspi:\n    li*: 3\n",
 			want: "intents.yaml:4:"},
+		{name: "unknown class", yaml: "thresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1, others_data: 1, thanks_margin: 1}\nclasses:\n  own: [mio]\nscores:\n  personal:\n    $mine domanda: 2\n",
+			want: "intents.yaml:6: personal: \"$mine domanda\": unknown class \"$mine\""},
+		{name: "class member not one token", yaml: "thresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1, others_data: 1, thanks_margin: 1}\nclasses:\n  own: [mio padre]\nscores:\n  naspi:\n    naspi: 3\n",
+			want: "class own: \"mio padre\" is not one token"},
+		{name: "class member skip word", yaml: "skip: [la]\nthresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1, others_data: 1, thanks_margin: 1}\nclasses:\n  own: [la]\nscores:\n  naspi:\n    naspi: 3\n",
+			want: "class own: \"la\" is a skip word"},
+		{name: "gap too wide", yaml: "thresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1, others_data: 1, thanks_margin: 1}\nscores:\n  personal:\n    mia ~9 domanda: 2\n",
+			want: "intents.yaml:4: personal: \"mia ~9 domanda\": gap \"~9\" must be ~1 to ~6"},
+		{name: "gap at the start", yaml: "thresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1, others_data: 1, thanks_margin: 1}\nscores:\n  personal:\n    ~2 domanda: 2\n",
+			want: "a gap cannot start a phrase"},
+		{name: "gap at the end", yaml: "thresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1, others_data: 1, thanks_margin: 1}\nscores:\n  personal:\n    domanda ~2: 2\n",
+			want: "a gap cannot end a phrase"},
 		{name: "phrase equal once skip words drop", yaml: "skip: [lo]\nthresholds: {topic: 1, complaint: 1, hostile_complaint: 1, thanks: 1, forget_me: 1, ask: 1, personal: 1, others_data: 1, thanks_margin: 1}\nscores:\n  pagamenti:\n    pagano: 2\n    lo pagano: 1\n",
 			want: "intents.yaml:6: pagamenti: \"lo pagano\" matches the same tokens as the entry on line 5"},
 	}
