@@ -140,10 +140,27 @@ func (e *Engine) command(ctx context.Context, p Post) error {
 		out = "Errore: " + err.Error()
 	}
 	if aerr := e.store.Audit(ctx, AuditEntry{At: e.now(), Actor: who, Event: "command", Platform: p.Platform,
-		Labels: append([]string{name}, args...), Outcome: outcome}); aerr != nil {
+		Labels: auditArgs(name, args), Outcome: outcome}); aerr != nil {
 		e.log.Error().Err(aerr).Msg("audit: cannot record a command")
 	}
 	return e.answer(ctx, p, out)
+}
+
+// auditArgs is what the audit keeps of a command: its name, and its
+// arguments only where they are ids, scopes or modes — never the text of
+// /controlla or the author of /dimentica, which may be personal data.
+func auditArgs(name string, args []string) []string {
+	out := []string{name}
+	switch name {
+	case "controlla", "check", "dimentica", "forget":
+		return out
+	case "chiudi", "resolve":
+		if len(args) > 0 {
+			out = append(out, args[0]) // the id, not the note
+		}
+		return out
+	}
+	return append(out, args...)
 }
 
 // moderatorName is how a moderator appears in the audit trail.

@@ -250,3 +250,31 @@ func TestTakeEscalation(t *testing.T) {
 		t.Errorf("escalation = %+v, %v; want taken by fake:mod100", got, err)
 	}
 }
+
+func TestCommandAuditKeepsNoPersonalData(t *testing.T) {
+	e, _, st := moderatedEngine(t)
+	ctx := t.Context()
+	if err := e.Handle(ctx, post("u3", "Il mio vicino prende la NASpI e lavora in nero, dove lo segnalo?")); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"/controlla il mio IBAN è IT60 X054 2811 1010 0000 0123 456", "/dimentica fake 777123",
+		"/chiudi 1 chiamata la signora Rossi al 347 123 4567"} {
+		if err := e.Handle(ctx, modPost("100", cmd)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trail, err := st.AuditTrail(ctx, bot.AuditFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	esc, err := st.Escalations(ctx, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := fmt.Sprintf("%+v %+v", trail, esc)
+	for _, leak := range []string{"IT60", "777123", "347"} {
+		if strings.Contains(all, leak) {
+			t.Errorf("the audit trail holds %q", leak)
+		}
+	}
+}

@@ -34,7 +34,9 @@ func (e *Engine) Forget(ctx context.Context, platform, author, who string) (int6
 // ResolveEscalation closes a queue item with a moderator's note and audits
 // who did it.
 func (e *Engine) ResolveEscalation(ctx context.Context, id int64, who, note string) error {
-	if err := e.store.ResolveEscalation(ctx, id, who, note); err != nil {
+	// A note is a moderator's free text: it is stored with personal data
+	// masked, like everything else.
+	if err := e.store.ResolveEscalation(ctx, id, who, e.Responder().Redact(note)); err != nil {
 		return fmt.Errorf("engine: resolve escalation %d: %w", id, err)
 	}
 	return e.store.Audit(ctx, AuditEntry{At: e.now(), Actor: who, Event: "resolve",

@@ -112,3 +112,9 @@ func (r *Responder) CheckReply(text, platform string) error {
 	}
 	return nil
 }
+
+// Redact masks the personal data of a text that is not a post (a
+// moderator's note), so that it may be stored.
+func (r *Responder) Redact(text string) string {
+	return pii.Redact(text, r.pii.Find(text))
+}
