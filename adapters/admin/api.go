@@ -285,36 +285,25 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("note longer than %d characters", maxNote)
 	}
 	ctx := r.Context()
-	// The queue of open items is short: find the item to name it in the audit.
-	open, err := s.eng.Store().Escalations(ctx, true, 0)
+	item, err := s.eng.Store().Escalation(ctx, id)
+	if errors.Is(err, bot.ErrNotFound) || (err == nil && !item.Resolved.IsZero()) {
+		return notFound("no open escalation %d", id)
+	}
 	if err != nil {
 		return err
 	}
-	var item *bot.Escalation
-	for i := range open {
-		if open[i].ID == id {
-			item = &open[i]
-			break
-		}
-	}
-	if item == nil {
-		return notFound("no open escalation %d", id)
-	}
-	if err := s.eng.Store().ResolveEscalation(ctx, id, who, note); err != nil {
+	// The engine stores the note masked and audits who resolved it.
+	if err := s.eng.ResolveEscalation(ctx, id, who, note); err != nil {
 		if errors.Is(err, bot.ErrNotFound) {
 			return notFound("no open escalation %d", id)
 		}
 		return err
 	}
-	err = s.eng.Store().Audit(ctx, bot.AuditEntry{At: time.Now(), Actor: who, Event: "resolve", Platform: item.Platform,
-		PostKey: item.PostKey, AuthorFP: item.AuthorFP, Labels: item.Labels,
-		Outcome: "escalation " + strconv.FormatInt(id, 10) + " resolved"})
-	if err != nil {
+	if item, err = s.eng.Store().Escalation(ctx, id); err != nil {
 		return err
 	}
 	s.log.Info().Int64("escalation_id", id).Str("actor", who).Msg("escalation resolved")
-	item.ResolvedBy, item.Note, item.Resolved = who, note, time.Now()
-	writeJSON(w, http.StatusOK, escalationOf(*item))
+	writeJSON(w, http.StatusOK, escalationOf(item))
 	return nil
 }
 
