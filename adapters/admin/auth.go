@@ -55,7 +55,10 @@ type auth struct {
 
 // dummyHash is compared against when the name is unknown, so that a
 // sign-in takes as long whether or not the moderator exists.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such moderator, no such password"), bcrypt.DefaultCost)
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("no such moderator, no such password"), bcrypt.DefaultCost)
+	return h
+})
 
 // randomToken returns 32 random bytes, base64url-encoded.
 func randomToken() string {
@@ -87,7 +90,7 @@ func (a *auth) signIn(name, password, client string) (ok, locked bool) {
 
 	hash, known := a.users[name]
 	if !known {
-		hash = dummyHash
+		hash = dummyHash()
 	}
 	ok = bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && known
 
