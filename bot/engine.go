@@ -295,6 +295,9 @@ func (e *Engine) nudge() {
 type handler struct{ e *Engine }
 
 func (h handler) Handle(ctx context.Context, p Post) error { return h.e.Handle(ctx, p) }
+func (h handler) HandleBatch(ctx context.Context, posts []Post) error {
+	return h.e.HandleBatch(ctx, posts)
+}
 func (h handler) Advance(ctx context.Context, source, cursor string) error {
 	return h.e.store.SetCursor(ctx, source, cursor)
 }
@@ -303,19 +306,83 @@ func (h handler) Advance(ctx context.Context, source, cursor string) error {
 // post's cursor in one transaction. A post recorded before is not decided
 // again. Nothing is sent here: the dispatcher sends what was recorded.
 func (e *Engine) Handle(ctx context.Context, p Post) error {
-	if e.claims(p) {
-		return e.command(ctx, p)
+	return e.HandleBatch(ctx, []Post{p})
+}
+
+// HandleBatch decides posts delivered together (one answer of a platform's
+// API) and records them in one transaction, in order; the cursor of the
+// last one is stored with them. Commands from moderators among them are
+// run in their place. Either every post is recorded or none is.
+func (e *Engine) HandleBatch(ctx context.Context, posts []Post) error {
+	var (
+		batch   []decision
+		inBatch map[string][]rules.Fingerprint // authors' fingerprints in this batch
+	)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		recs := make([]Record, len(batch))
+		for i, d := range batch {
+			recs[i] = d.rec
+		}
+		fresh, err := e.store.RecordMany(ctx, recs)
+		if err != nil {
+			return fmt.Errorf("engine: record %d posts: %w", len(recs), err)
+		}
+		for i, d := range batch {
+			if fresh[i] {
+				e.decided(ctx, d)
+			}
+		}
+		batch = batch[:0]
+		return nil
 	}
-	start := time.Now()
+	for _, p := range posts {
+		if e.claims(p) {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := e.command(ctx, p); err != nil {
+				return err
+			}
+			continue
+		}
+		d, err := e.decide(ctx, p, inBatch)
+		if err != nil {
+			return err
+		}
+		if d.rec.AuthorFP != "" && d.rec.Verdict != nil {
+			if inBatch == nil {
+				inBatch = make(map[string][]rules.Fingerprint)
+			}
+			inBatch[p.Platform+"\x00"+d.rec.AuthorFP] = append(inBatch[p.Platform+"\x00"+d.rec.AuthorFP], d.rec.Verdict.Fingerprint)
+		}
+		batch = append(batch, d)
+	}
+	return flush()
+}
+
+// decision is one post decided and ready to be recorded.
+type decision struct {
+	post  Post
+	rec   Record
+	start time.Time
+}
+
+// decide gives the record of one post: its verdict, actions, escalation.
+// A post recorded before gets a record of its cursor alone. inBatch holds the
+// fingerprints of the posts decided before it in the same batch.
+func (e *Engine) decide(ctx context.Context, p Post, inBatch map[string][]rules.Fingerprint) (decision, error) {
+	d := decision{post: p, start: time.Now()}
 	seen, err := e.store.Seen(ctx, p.Key())
 	if err != nil {
-		return fmt.Errorf("engine: post %s: %w", p.Key(), err)
+		return d, fmt.Errorf("engine: post %s: %w", p.Key(), err)
 	}
 	if seen {
-		if p.Cursor != "" {
-			return e.store.SetCursor(ctx, p.Source(), p.Cursor)
-		}
-		return nil
+		// Recorded before: only its cursor is stored again.
+		d.rec = Record{Post: routing(p), At: e.now(), Again: true}
+		return d, nil
 	}
 	authorFP := e.AuthorFP(p.Platform, p.Author)
 	resp := e.Responder()
@@ -328,8 +395,9 @@ func (e *Engine) Handle(ctx context.Context, p Post) error {
 		}
 		earlier, err = e.store.Fingerprints(ctx, p.Platform, authorFP, since, rc.PerAuthor)
 		if err != nil {
-			return fmt.Errorf("engine: post %s: %w", p.Key(), err)
+			return d, fmt.Errorf("engine: post %s: %w", p.Key(), err)
 		}
+		earlier = append(earlier, inBatch[p.Platform+"\x00"+authorFP]...)
 	}
 	v := resp.Decide(p, earlier)
 	now := e.now()
@@ -341,33 +409,36 @@ func (e *Engine) Handle(ctx context.Context, p Post) error {
 	if rec.Escalation == nil && e.cfg.StrikeLimit > 0 && authorFP != "" && hides(v) {
 		n, err := e.store.Strikes(ctx, p.Platform, authorFP, now.Add(-e.cfg.StrikeWindow))
 		if err != nil {
-			return fmt.Errorf("engine: post %s: %w", p.Key(), err)
+			return d, fmt.Errorf("engine: post %s: %w", p.Key(), err)
 		}
 		if n+1 == e.cfg.StrikeLimit {
 			rec.Escalation = e.escalation(p, v, authorFP, "strikes", now)
 		}
 	}
-	fresh, err := e.store.Record(ctx, rec)
-	if err != nil {
-		return fmt.Errorf("engine: record post %s: %w", p.Key(), err)
+	d.rec = rec
+	return d, nil
+}
+
+// decided reports a newly recorded post: metrics, the console, the
+// moderators, the log, and the dispatcher when there is something to send.
+func (e *Engine) decided(ctx context.Context, d decision) {
+	p, v, rec := d.post, d.rec.Verdict, d.rec
+	if v == nil {
+		return
 	}
-	if !fresh {
-		return nil
-	}
-	e.metrics.PostHandled(p.Platform, v, time.Since(start))
+	e.metrics.PostHandled(p.Platform, v, time.Since(d.start))
 	if o, ok := e.platforms[p.Source()].(Observer); ok {
 		o.Decided(p, v)
 	}
 	if rec.Escalation != nil {
 		e.tellEscalation(ctx, *rec.Escalation)
 	}
-	e.log.Debug().Object("post", p).Str("author_fp", authorFP).Str("intent", string(v.Intent)).
+	e.log.Debug().Object("post", p).Str("author_fp", rec.AuthorFP).Str("intent", string(v.Intent)).
 		Strs("violations", labelStrings(v.Violations)).Strs("pii_kinds", labelStrings(v.PII)).
 		Strs("actions", labelStrings(v.Actions)).Msg("post decided")
 	if len(rec.Actions) > 0 {
 		e.nudge()
 	}
-	return nil
 }
 
 func labelStrings[T ~string](xs []T) []string {

@@ -69,8 +69,11 @@ func (f *fakePlatform) Name() string     { return f.name }
 func (f *fakePlatform) Account() string  { return "test" }
 func (f *fakePlatform) Idempotent() bool { return f.idempotent }
 
+// Receive hands over what is queued in pages of up to 100 posts, as the
+// Bot API's getUpdates does.
 func (f *fakePlatform) Receive(ctx context.Context, _ string, h bot.Handler) error {
 	for {
+		var page []bot.Post
 		select {
 		case <-ctx.Done():
 			return nil
@@ -78,6 +81,27 @@ func (f *fakePlatform) Receive(ctx context.Context, _ string, h bot.Handler) err
 			if !ok {
 				return nil
 			}
+			page = append(page, p)
+		}
+	fill:
+		for len(page) < 100 {
+			select {
+			case p, ok := <-f.feed:
+				if !ok {
+					break fill
+				}
+				page = append(page, p)
+			default:
+				break fill
+			}
+		}
+		if bh, ok := h.(bot.BatchHandler); ok {
+			if err := bh.HandleBatch(ctx, page); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, p := range page {
 			if err := h.Handle(ctx, p); err != nil {
 				return err
 			}
@@ -322,6 +346,14 @@ func (c *crashStore) Record(ctx context.Context, r bot.Record) (bool, error) {
 		return false, errCrash
 	}
 	return c.Store.Record(ctx, r)
+}
+
+func (c *crashStore) RecordMany(ctx context.Context, rs []bot.Record) ([]bool, error) {
+	if c.onRecord || c.crashed.Load() {
+		c.crashed.Store(true)
+		return nil, errCrash
+	}
+	return c.Store.RecordMany(ctx, rs)
 }
 
 func (c *crashStore) Settle(ctx context.Context, id int64, s bot.ActionState, note string, next time.Time) error {
@@ -633,4 +665,25 @@ func BenchmarkEngineLatency(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+func TestHandleBatchSeesRepeatsWithinTheBatch(t *testing.T) {
+	f := newFake("fake")
+	st := openStore(t, ":memory:")
+	e := newEngine(t, st, zerolog.Nop(), f)
+	first, again, other := post("u1", question), post("u1", question), post("u2", question)
+	if err := e.HandleBatch(t.Context(), []bot.Post{first, again, other}); err != nil {
+		t.Fatal(err)
+	}
+	acts, err := st.Due(t.Context(), time.Now().Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replied []string
+	for _, a := range acts {
+		replied = append(replied, a.Target.ID)
+	}
+	if want := []string{first.ID, other.ID}; !slices.Equal(replied, want) {
+		t.Errorf("replies planned for %v, want %v (not the repeat)", replied, want)
+	}
 }

@@ -11,6 +11,13 @@ type Handler interface {
 	Advance(ctx context.Context, source, cursor string) error
 }
 
+// BatchHandler is implemented by the engine's Handler: a source that
+// receives several posts at once (a page of updates) hands them over
+// together, to be recorded in one transaction with the cursor of the last.
+type BatchHandler interface {
+	HandleBatch(ctx context.Context, posts []Post) error
+}
+
 // HideOutcome says what hiding a post meant on its platform.
 type HideOutcome string
 

@@ -19,6 +19,9 @@ type Store interface {
 	// It returns false, storing nothing but the cursor, when the post was
 	// recorded before.
 	Record(ctx context.Context, r Record) (bool, error)
+	// RecordMany records several posts as Record does, in one
+	// transaction, and says for each whether it was new.
+	RecordMany(ctx context.Context, rs []Record) ([]bool, error)
 	// Seen reports whether the post with this key was recorded.
 	Seen(ctx context.Context, key string) (bool, error)
 	// Cursor returns the saved position of a source, "" when none.
@@ -112,6 +115,8 @@ type Record struct {
 	Actions    []Action    // outbox rows to create
 	Escalation *Escalation // queue item to create, if any
 	At         time.Time   // when the bot recorded it
+	// Again marks a post delivered again: only its cursor is stored.
+	Again bool
 }
 
 // OutboxKind is what an outbox row sends.

@@ -25,6 +25,47 @@ var strikeViolations = []rules.Violation{
 // target, state (pending), labels and times from the record; a zero At is
 // the current time.
 func (s *Store) Record(ctx context.Context, r bot.Record) (bool, error) {
+	var fresh bool
+	err := s.tx(ctx, func(tx *wtx) error {
+		var err error
+		fresh, err = recordTx(ctx, tx, r)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("sqlite: record post %s: %w", r.Post.Key(), err)
+	}
+	return fresh, nil
+}
+
+// RecordMany records several posts in one transaction (the posts of one
+// delivery from a platform) and says, for each, whether it was new. Either
+// all are recorded or none is.
+func (s *Store) RecordMany(ctx context.Context, rs []bot.Record) ([]bool, error) {
+	fresh := make([]bool, len(rs))
+	err := s.tx(ctx, func(tx *wtx) error {
+		for i, r := range rs {
+			f, err := recordTx(ctx, tx, r)
+			if err != nil {
+				return fmt.Errorf("post %s: %w", r.Post.Key(), err)
+			}
+			fresh[i] = f
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: record %d posts: %w", len(rs), err)
+	}
+	return fresh, nil
+}
+
+// recordTx records one post inside a transaction; see Record.
+func recordTx(ctx context.Context, tx *wtx, r bot.Record) (bool, error) {
+	if r.Again {
+		if r.Post.Cursor == "" {
+			return false, nil
+		}
+		return false, setCursor(ctx, tx, r.Post.Source(), r.Post.Cursor)
+	}
 	p := r.Post
 	key := p.Key()
 	if r.At.IsZero() {
@@ -38,7 +79,7 @@ func (s *Store) Record(ctx context.Context, r bot.Record) (bool, error) {
 	if f := v.Fingerprint; len(f.Shingles) > 0 || f.Exact != 0 || f.Tokens != 0 {
 		var err error
 		if fp, err = f.MarshalBinary(); err != nil {
-			return false, fmt.Errorf("sqlite: record post %s: fingerprint: %w", key, err)
+			return false, fmt.Errorf("fingerprint: %w", err)
 		}
 	}
 	posted := p.Time
@@ -52,7 +93,7 @@ func (s *Store) Record(ctx context.Context, r bot.Record) (bool, error) {
 	}
 
 	var fresh bool
-	err := s.tx(ctx, func(tx *wtx) error {
+	err := func() error {
 		if p.Cursor != "" {
 			if err := setCursor(ctx, tx, p.Source(), p.Cursor); err != nil {
 				return err
@@ -130,11 +171,8 @@ func (s *Store) Record(ctx context.Context, r bot.Record) (bool, error) {
 			Actions:  actions,
 			Redacted: v.Redacted,
 		})
-	})
-	if err != nil {
-		return false, fmt.Errorf("sqlite: record post %s: %w", key, err)
-	}
-	return fresh, nil
+	}()
+	return fresh, err
 }
 
 // verdictLabels lists the personal-data kinds and the violations of a

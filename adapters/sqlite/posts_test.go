@@ -244,3 +244,39 @@ func findText(tb testing.TB, s *Store, text string) []string {
 	}
 	return where
 }
+
+func TestRecordMany(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		a, b := post("1", "anna"), post("2", "bruno")
+		fresh, err := s.RecordMany(ctx, []bot.Record{
+			{Post: a, AuthorFP: "fa", Verdict: verdict(), At: t0},
+			{Post: b, AuthorFP: "fb", Verdict: verdict(), At: t0},
+		})
+		if err != nil || len(fresh) != 2 || !fresh[0] || !fresh[1] {
+			t.Fatalf("RecordMany = %v, %v", fresh, err)
+		}
+		// Delivered again: only the cursor moves.
+		b.Cursor = "cursor-again"
+		fresh, err = s.RecordMany(ctx, []bot.Record{{Post: b, Again: true}})
+		if err != nil || fresh[0] {
+			t.Fatalf("RecordMany(again) = %v, %v", fresh, err)
+		}
+		if c, _ := s.Cursor(ctx, b.Source()); c != "cursor-again" {
+			t.Errorf("cursor = %q, want cursor-again", c)
+		}
+		// All or none: a bad record rolls back the good one before it.
+		c := post("3", "carla")
+		_, err = s.RecordMany(ctx, []bot.Record{
+			{Post: c, AuthorFP: "fc", Verdict: verdict(), At: t0},
+			{Post: post("4", "dino"), AuthorFP: "fd", Verdict: verdict(), At: t0,
+				Actions: []bot.Action{{Kind: bot.OutReply, State: "bogus"}}},
+		})
+		if err == nil {
+			t.Fatal("a record with an unknown action state was accepted")
+		}
+		if seen, _ := s.Seen(ctx, c.Key()); seen {
+			t.Error("the batch was recorded in part")
+		}
+	})
+}

@@ -92,24 +92,67 @@ func (p *Platform) pollLoop(ctx context.Context, next int64, h bot.Handler) erro
 			continue
 		}
 		pollPause = 0
-		for i := range updates {
-			u := &updates[i]
-			if u.ID < next {
-				continue // already recorded
+		var handleErr error
+		next, handleErr = p.deliverPage(ctx, updates, next, h)
+		if handleErr != nil {
+			if ctx.Err() != nil {
+				return nil
 			}
-			if err := p.deliver(ctx, u, h); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				handlePause = p.backoff(handlePause, err)
-				pause = handlePause
-				p.log.Warn().Err(err).Int64("update_id", u.ID).Dur("retry_after", pause).Msg("handle update")
-				break
-			}
-			handlePause = 0
-			next = u.ID + 1
+			handlePause = p.backoff(handlePause, handleErr)
+			pause = handlePause
+			p.log.Warn().Err(handleErr).Int64("update_id", next).Dur("retry_after", pause).Msg("handle update")
+			continue
 		}
+		handlePause = 0
 	}
+}
+
+// deliverPage hands a page of updates to h in order, from the update id
+// next on. Consecutive posts go together when h takes batches (one
+// transaction for them and their cursor); callbacks and updates without a
+// post go one by one. It returns the update id to resume from, which does
+// not move past an update that failed.
+func (p *Platform) deliverPage(ctx context.Context, updates []tgmodels.Update, next int64, h bot.Handler) (int64, error) {
+	bh, batched := h.(bot.BatchHandler)
+	var (
+		batch     []bot.Post
+		batchNext int64
+	)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := bh.HandleBatch(ctx, batch); err != nil {
+			batch = batch[:0]
+			return err
+		}
+		next = batchNext
+		batch = batch[:0]
+		return nil
+	}
+	for i := range updates {
+		u := &updates[i]
+		if u.ID < next {
+			continue // already recorded
+		}
+		if batched {
+			if _, isCallback := p.callbackPost(u); !isCallback {
+				if post, ok := p.post(u); ok {
+					batch = append(batch, post)
+					batchNext = u.ID + 1
+					continue
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return next, err
+		}
+		if err := p.deliver(ctx, u, h); err != nil {
+			return next, err
+		}
+		next = u.ID + 1
+	}
+	return next, flush()
 }
 
 // deliver hands one update to h: its post, or its cursor alone. A callback
