@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/inps-social/inpsbot/bot"
 )
@@ -93,6 +94,10 @@ func jsonMessage(err error) string {
 func rawID(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
+	}
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && !bytes.ContainsAny(raw[1:len(raw)-1], "\\\"") &&
+		utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]) // a plain string, the common case
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {

@@ -74,3 +74,19 @@ func FuzzDecodeFlat(f *testing.F) {
 		}
 	})
 }
+
+func TestRawID(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{`"d0001"`, "d0001"},
+		{`"a\"b"`, `a"b`},
+		{`"\u00e8"`, "è"},
+		{`42`, "42"},
+		{`null`, ""},
+		{``, ""},
+	}
+	for _, tc := range tests {
+		if got := rawID([]byte(tc.raw)); got != tc.want {
+			t.Errorf("rawID(%s) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+}
