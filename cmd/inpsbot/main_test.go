@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,4 +326,20 @@ func BenchmarkClassify(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+}
+
+// TestRunConsoleWithTheDefaultPortTaken: the README's first command works
+// even when something else holds the admin server's default port.
+func TestRunConsoleWithTheDefaultPortTaken(t *testing.T) {
+	if ln, err := net.Listen("tcp", defaultConfig().Admin.Addr); err == nil {
+		defer ln.Close()
+	} // else it is taken already, which is the case under test
+	out, errOut, err := runCmd(t, "Quanti mesi di NASpI spettano dopo due anni di lavoro?\n",
+		env(map[string]string{"INPSBOT_DATA_DIR": t.TempDir()}), "run")
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, "risposta:") {
+		t.Errorf("no reply on the console:\n%s", out)
+	}
 }

@@ -163,13 +163,20 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout io.Writer, 
 	var adm *admin.Server
 	if cfg.Admin.Addr != "" {
 		adm, err = admin.New(admin.Config{Addr: cfg.Admin.Addr, Token: string(cfg.Admin.Token)}, eng, metrics, log)
-		if err != nil {
+		switch {
+		case err != nil && cons != nil && cfg.Admin.Addr == defaultConfig().Admin.Addr:
+			// The console demo does not need the admin server: a busy
+			// default port must not stop it.
+			log.Warn().Err(err).Msg("admin server not started")
+			adm = nil
+		case err != nil:
 			return err
+		default:
+			if err := adm.EnableConsole(cfg.Admin.Console); err != nil {
+				return err
+			}
+			log.Info().Str("addr", adm.Addr()).Msg("admin server listening")
 		}
-		if err := adm.EnableConsole(cfg.Admin.Console); err != nil {
-			return err
-		}
-		log.Info().Str("addr", adm.Addr()).Msg("admin server listening")
 	}
 
 	log.Info().Str("version", version).Int("platforms", len(platforms)).Str("mode", cfg.Mode).Msg("inpsbot started")
