@@ -13,6 +13,8 @@ import (
 // encoding/json does; key matching is exact (encoding/json also accepts
 // other cases, so such lines take the slow path).
 func decodeFlat(b []byte, in *inputPost) bool {
+	// One copy of the line: the values without escapes are slices of it.
+	src := string(b)
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -25,7 +27,7 @@ func decodeFlat(b []byte, in *inputPost) bool {
 		if i >= len(b) || b[i] != '"' {
 			return false
 		}
-		key, next, ok := readString(b, i)
+		key, next, ok := readString(b, src, i)
 		if !ok {
 			return false
 		}
@@ -41,7 +43,7 @@ func decodeFlat(b []byte, in *inputPost) bool {
 		var str string
 		isString := b[i] == '"'
 		if isString {
-			if str, i, ok = readString(b, i); !ok {
+			if str, i, ok = readString(b, src, i); !ok {
 				return false
 			}
 		} else if i, ok = skipLiteral(b, i); !ok {
@@ -163,8 +165,9 @@ func skipNumber(b []byte, i int) (int, bool) {
 
 // readString decodes the JSON string starting at b[i] (a quote) as
 // encoding/json does: escapes resolved, invalid UTF-8 and lone surrogates
-// replaced by U+FFFD. It returns the index after the closing quote.
-func readString(b []byte, i int) (string, int, bool) {
+// replaced by U+FFFD. It returns the index after the closing quote. src
+// holds the same bytes as b: a string without escapes is a slice of it.
+func readString(b []byte, src string, i int) (string, int, bool) {
 	i++
 	start := i
 	// Fast path: no escape, valid UTF-8, no control character.
@@ -172,7 +175,7 @@ func readString(b []byte, i int) (string, int, bool) {
 		c := b[i]
 		if c == '"' {
 			if utf8.Valid(b[start:i]) {
-				return string(b[start:i]), i + 1, true
+				return src[start:i], i + 1, true
 			}
 			break
 		}
