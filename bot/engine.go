@@ -1023,12 +1023,6 @@ func errText(err error) string {
 	return s
 }
 
-func (e *Engine) settle(ctx context.Context, a Action, st ActionState, note string, next time.Time, log zerolog.Logger) {
-	if err := e.store.Settle(context.WithoutCancel(ctx), a.ID, st, note, next); err != nil {
-		log.Error().Err(err).Str("outcome", string(st)).Msg("outbox: cannot settle action")
-	}
-}
-
 func (e *Engine) backoff(attempt int) time.Duration {
 	d := e.cfg.RetryBase << min(attempt-1, 20)
 	return jitter(min(d, e.cfg.RetryMax))
