@@ -2,7 +2,6 @@ package bot
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -99,13 +98,14 @@ func (r *Responder) Decide(p Post, earlier []rules.Fingerprint) *Verdict {
 
 // CheckReply tells whether a reply a moderator wrote or edited may be
 // posted on a platform: no personal data, and whatever the replier
-// requires of a reply (its limit, a named channel).
+// requires of a reply (its limit, a named channel). A refusal is a
+// *ReplyRefusal.
 func (r *Responder) CheckReply(text, platform string) error {
 	if spans := r.pii.Find(text); len(spans) > 0 {
-		return fmt.Errorf("the reply holds personal data (%s)", spans[0].Kind)
+		return &ReplyRefusal{Reason: RefusedPersonalData, Detail: string(spans[0].Kind)}
 	}
 	if strings.TrimSpace(text) == "" {
-		return errors.New("the reply is empty")
+		return &ReplyRefusal{Reason: RefusedEmpty}
 	}
 	if r.replier != nil {
 		return r.replier.Check(text, platform)

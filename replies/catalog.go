@@ -26,6 +26,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/inps-social/inpsbot/bot"
 	"github.com/inps-social/inpsbot/bot/rules"
 )
 
@@ -436,8 +437,8 @@ func (c *Catalog) check(file string, doc *templatesDoc) error {
 							errs = append(errs, fmt.Errorf("%s: %w", where, err))
 							continue
 						}
-						if problem := c.lint(text); problem != "" {
-							errs = append(errs, fmt.Errorf("%s: %s", where, problem))
+						if problem := c.lint(text); problem != nil {
+							errs = append(errs, fmt.Errorf("%s: %w", where, problem))
 						}
 						if i == len(vs)-1 && !shout {
 							if n, limit := worstLength(platform, text), Limit(platform); n > limit {
@@ -449,8 +450,8 @@ func (c *Catalog) check(file string, doc *templatesDoc) error {
 			}
 		}
 	}
-	if problem := c.lint(c.reminder); c.reminder != "" && problem != "" && !strings.Contains(problem, "names no channel") {
-		errs = append(errs, fmt.Errorf("%s: reminder: %s", file, problem))
+	if problem := c.lint(c.reminder); c.reminder != "" && problem != nil && problem.Reason != bot.RefusedChannel {
+		errs = append(errs, fmt.Errorf("%s: reminder: %w", file, problem))
 	}
 	return errors.Join(errs...)
 }
@@ -499,21 +500,21 @@ var forbidden = []string{
 	"<no value>",
 }
 
-// lint returns what is wrong with a rendered reply, or "".
-func (c *Catalog) lint(text string) string {
+// lint returns what is wrong with a rendered reply, or nil.
+func (c *Catalog) lint(text string) *bot.ReplyRefusal {
 	low := strings.ToLower(text)
 	for _, f := range forbidden {
 		if strings.Contains(low, f) {
-			return "contains " + strconv.Quote(f)
+			return &bot.ReplyRefusal{Reason: bot.RefusedPhrase, Detail: f}
 		}
 	}
 	if strings.TrimSpace(text) == "" {
-		return "renders empty"
+		return &bot.ReplyRefusal{Reason: bot.RefusedEmpty}
 	}
 	if !namesChannel(text, c.contact) {
-		return "names no channel (Contact Center number or URP)"
+		return &bot.ReplyRefusal{Reason: bot.RefusedChannel}
 	}
-	return ""
+	return nil
 }
 
 // namesChannel reports whether text names the Contact Center or the URP.
@@ -535,13 +536,14 @@ func (c *Catalog) Topic(i rules.Intent) (Topic, bool) {
 // Check tells whether a reply written or edited by a moderator may be
 // posted on a platform: within its limit, naming the Contact Center or the
 // URP, with no request for private contact or data and no promise to
-// handle a case. Personal data are the caller's to look for.
+// handle a case. Personal data are the caller's to look for. A refusal
+// is a *bot.ReplyRefusal.
 func (c *Catalog) Check(text, platform string) error {
-	if msg := c.lint(text); msg != "" {
-		return fmt.Errorf("reply %s", msg)
+	if r := c.lint(text); r != nil {
+		return r
 	}
 	if n, limit := Length(platform, text), Limit(platform); n > limit {
-		return fmt.Errorf("reply is %d characters long, over the %d of %s", n, limit, platform)
+		return &bot.ReplyRefusal{Reason: bot.RefusedLength, Length: n, Limit: limit, Platform: platform}
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,36 +62,23 @@ func maskDraft(text string) string {
 	return pii.Redact(text, draftDetector().Find(text))
 }
 
-// The reasons the engine gives for refusing a reply.
-var (
-	refusedPII     = regexp.MustCompile(`holds personal data \(([a-z_]+)\)`)
-	refusedPhrase  = regexp.MustCompile(`contains ("(?:[^"\\]|\\.)*")`)
-	refusedLength  = regexp.MustCompile(`is (\d+) characters long, over the (\d+) of (\S+)`)
-	refusedChannel = regexp.MustCompile(`names no channel`)
-	refusedEmpty   = regexp.MustCompile(`(is|renders) empty`)
-)
-
 // amendRefusal reads the reason of a refused edit: a message key of the
 // console and its arguments.
 func amendRefusal(err error) (string, []any) {
-	msg := err.Error()
-	if m := refusedPII.FindStringSubmatch(msg); m != nil {
-		return "amend_pii", []any{pii.Kind(m[1]).Mask()}
+	var r *bot.ReplyRefusal
+	if !errors.As(err, &r) {
+		return "amend_refused", nil
 	}
-	if m := refusedPhrase.FindStringSubmatch(msg); m != nil {
-		phrase, uerr := strconv.Unquote(m[1])
-		if uerr != nil {
-			phrase = strings.Trim(m[1], `"`)
-		}
-		return "amend_phrase", []any{phrase}
-	}
-	if m := refusedLength.FindStringSubmatch(msg); m != nil {
-		return "amend_length", []any{m[1], m[3], m[2]}
-	}
-	if refusedChannel.MatchString(msg) {
+	switch r.Reason {
+	case bot.RefusedPersonalData:
+		return "amend_pii", []any{pii.Kind(r.Detail).Mask()}
+	case bot.RefusedPhrase:
+		return "amend_phrase", []any{r.Detail}
+	case bot.RefusedLength:
+		return "amend_length", []any{strconv.Itoa(r.Length), r.Platform, strconv.Itoa(r.Limit)}
+	case bot.RefusedChannel:
 		return "amend_channel", nil
-	}
-	if refusedEmpty.MatchString(msg) {
+	case bot.RefusedEmpty:
 		return "amend_empty", nil
 	}
 	return "amend_refused", nil
