@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/inps-social/inpsbot/bot/pii"
@@ -46,6 +47,13 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 
 func FuzzAppendJSON(f *testing.F) {
 	f.Add("id", "testo <b>&</b> \"x\" \\ \n é 🙏 \u2028")
+	// Long runs of plain bytes with one byte to escape at each offset of
+	// an eight-byte block, and DEL, which is not escaped.
+	for _, c := range []string{"\"", "\\", "\x00", "\x1f", "\x7f", "è", "\u2029", "\xff"} {
+		for k := range 9 {
+			f.Add("id", strings.Repeat("abcdefgh", 2)[:8+k]+c+"ijklmnopqrstuvwx")
+		}
+	}
 	f.Fuzz(func(t *testing.T, id, redacted string) {
 		v := Verdict{ID: id, Redacted: redacted, Reply: redacted, Intent: rules.Complaint}
 		got := v.AppendJSON(nil)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -181,10 +182,24 @@ func cmdClassify(args []string, stdin io.Reader, stdout, stderr io.Writer, geten
 	return classifyStream(resp, stdin, stdout)
 }
 
+// batchGC lets the garbage collector run less often during a batch run,
+// unless GOGC says otherwise, and returns the function that restores the
+// previous setting. A batch keeps little alive between posts (the rules
+// and the bounded per-author fingerprints), so a heap four times that
+// size stays small and flat while collections cost a quarter as much.
+func batchGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(400)
+	return func() { debug.SetGCPercent(old) }
+}
+
 // classifyStream runs the batch contract: one verdict (or error) line per
 // input line, in order, in constant memory but for the bounded per-author
 // fingerprints of the repeated rule.
 func classifyStream(resp *bot.Responder, stdin io.Reader, stdout io.Writer) error {
+	defer batchGC()()
 	hist := bot.NewHistory(resp.Rules().Repeats())
 	lr := newLineReader(stdin)
 	w := bufio.NewWriterSize(stdout, 64<<10)
