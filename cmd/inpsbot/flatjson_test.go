@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,6 +38,22 @@ func TestDecodeFlatAgreesWithEncodingJSON(t *testing.T) {
 		{name: "empty object", in: `{}`, wantFast: true},
 		{name: "control character", in: "{\"text\": \"a\x01b\"}"},
 		{name: "bad escape", in: `{"text": "a\qb"}`},
+	}
+	// Long texts, passed eight bytes at a time, with one byte that stops
+	// the fast scan at each offset of a block.
+	for _, c := range []struct {
+		name, b string
+		fast    bool
+	}{{"quote", `\"`, true}, {"backslash", `\\`, true}, {"newline escape", `\n`, true}, {"control", "\x01", false},
+		{"unit separator", "\x1f", false}, {"DEL", "\x7f", true}, {"accent", "è", true}, {"invalid", "\xff", true}} {
+		for k := range 9 {
+			text := strings.Repeat("abcdefgh", 3)[:8+k] + c.b + "ijklmnopqrstuvwxyz0123"
+			tests = append(tests, struct {
+				name     string
+				in       string
+				wantFast bool
+			}{name: fmt.Sprintf("long %s at %d", c.name, 8+k), in: `{"id":"l","text":"` + text + `"}`, wantFast: c.fast})
+		}
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
