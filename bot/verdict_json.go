@@ -53,7 +53,13 @@ func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		// Skip eight plain bytes at a time: most of a verdict is ASCII
 		// text that needs no escape.
-		for i+8 <= len(s) && plain8(s[i:i+8]) {
+		for i+8 <= len(s) {
+			t := s[i : i+8]
+			x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+			if !plain8(x) {
+				break
+			}
 			i += 8
 		}
 		if i >= len(s) {
@@ -107,16 +113,12 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// plain8 reports whether the eight bytes of s are printable ASCII other
+// plain8 reports whether the eight bytes of x are printable ASCII other
 // than '"' and '\\', that is bytes appendString copies as they are.
-func plain8(s string) bool {
-	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+func plain8(x uint64) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	ctl := (x - 0x20*ones) & ^x // high bit set where a byte is below 0x20
-	quote := x ^ ('"' * ones)
-	back := x ^ ('\\' * ones)
-	zq := (quote - ones) & ^quote // high bit set where a byte is '"'
-	zb := (back - ones) & ^back
-	return (ctl|zq|zb|x)&highs == 0
+	q := x ^ ('"' * ones)       // zero where a byte is '"'
+	bs := x ^ ('\\' * ones)
+	return (ctl|(q-ones)&^q|(bs-ones)&^bs|x)&highs == 0
 }
