@@ -106,6 +106,12 @@ type vSlot struct {
 	hasWords bool
 }
 
+// wordsOnly reports whether only a word (an entry of vocab or caseVocab)
+// fills the slot: no token kind, link or mask does.
+func (sl *vSlot) wordsOnly() bool {
+	return !sl.mention && !sl.num && !sl.anyURL && len(sl.urlLists) == 0 && len(sl.hashtags) == 0 && sl.pii == 0
+}
+
 // maskKinds are the personal-data kinds whose redaction masks a pattern
 // can name: <pii> is any of them, <pii:phone> one.
 var maskKinds = pii.AllKinds
@@ -130,6 +136,9 @@ type vPattern struct {
 	elems []vElement
 	rule  int32
 	role  int8 // roleAny, roleUnless, or the group index of All (>= 0)
+	// need holds the slots after the first that only words fill: a post
+	// without one of them cannot match, whatever its tokens' order.
+	need []int32
 }
 
 const (
@@ -296,6 +305,14 @@ func loadViolations(fsys fs.FS, dir string) (*violationRules, error) {
 		return nil, errors.Join(errs...)
 	}
 	v.lex = text.NewWordSet(lexWords)
+	for i := range v.patterns {
+		p := &v.patterns[i]
+		for _, e := range p.elems[1:] {
+			if sl := &v.slots[e.slot]; sl.wordsOnly() && !slices.Contains(p.need, e.slot) {
+				p.need = append(p.need, e.slot)
+			}
+		}
+	}
 	for w := range v.vocab {
 		v.vocabFilter.add(w)
 	}
@@ -660,6 +677,7 @@ type vScan struct {
 	cased   [][]int32
 	neutral []bool
 	masks   []uint16 // per token: the mask it opens (bit of maskKinds), or 0
+	present []uint64 // bit set of the slots some token's words fill
 	hitBuf  []vHit   // hits of the post
 	byRule  []vHit   // hits grouped by rule
 	unless  []vHit   // unless hits of one rule
@@ -788,7 +806,11 @@ func (sc *vScan) hits() []vHit {
 	for i := range sc.toks {
 		try := func(ids []int32) {
 			for _, id := range ids {
-				if end, ok := sc.match(&v.patterns[id], 0, i); ok {
+				p := &v.patterns[id]
+				if !sc.mayMatch(p) {
+					continue
+				}
+				if end, ok := sc.match(p, 0, i); ok {
 					out = append(out, vHit{pat: id, start: i, end: end})
 				}
 			}
@@ -811,6 +833,17 @@ func (sc *vScan) hits() []vHit {
 		}
 	}
 	return out
+}
+
+// mayMatch reports whether every slot p needs is filled somewhere in the
+// post.
+func (sc *vScan) mayMatch(p *vPattern) bool {
+	for _, s := range p.need {
+		if sc.present[s>>6]&(1<<(s&63)) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // find returns the lexicon violations and shouting of a post, with their
@@ -838,6 +871,16 @@ func (v *violationRules) find(p *post) ([]Violation, []Evidence) {
 			if c := t.Raw[0]; c >= 'A' && c <= 'Z' && v.vocabFilter.mayHave(t.Raw) {
 				sc.cased[i] = v.caseVocab[t.Raw]
 			}
+		}
+	}
+	sc.present = slices.Grow(sc.present[:0], (len(v.slots)+63)/64)[:(len(v.slots)+63)/64]
+	clear(sc.present)
+	for i := range sc.toks {
+		for _, s := range sc.words[i] {
+			sc.present[s>>6] |= 1 << (s & 63)
+		}
+		for _, s := range sc.cased[i] {
+			sc.present[s>>6] |= 1 << (s & 63)
 		}
 	}
 	sc.markMasks(p.Redacted)
