@@ -145,11 +145,32 @@ type wordClass struct {
 	name     string
 	exact    map[string]bool
 	prefixes []string
+	// bits and first let has skip its lookups for most tokens: the
+	// tokenBit of every exact word, the first byte of every prefix.
+	bits  [512 / 64]uint64
+	first [256 / 64]uint64
+}
+
+// index fills bits and first once exact and prefixes are complete.
+func (c *wordClass) index() {
+	for w := range c.exact {
+		b := tokenBit(w)
+		c.bits[b/64] |= 1 << (b % 64)
+	}
+	for _, p := range c.prefixes {
+		c.first[p[0]/64] |= 1 << (p[0] % 64)
+	}
 }
 
 func (c *wordClass) has(tok string) bool {
-	if c.exact[tok] {
+	if tok == "" {
+		return false
+	}
+	if b := tokenBit(tok); c.bits[b/64]&(1<<(b%64)) != 0 && c.exact[tok] {
 		return true
+	}
+	if c.first[tok[0]/64]&(1<<(tok[0]%64)) == 0 {
+		return false
 	}
 	for _, p := range c.prefixes {
 		if strings.HasPrefix(tok, p) {
@@ -168,7 +189,14 @@ type entry struct {
 	weight float64
 	toks   []pattern // first token is found through the trie
 	match  string    // the entry as written in the file
+	// need holds the presence bits (tokenBit) of the exact words after
+	// the first: a post without one of them cannot match the entry.
+	need []uint16
 }
+
+// tokenBit is the bit of a token in a post's presence set: a cheap hash
+// of the word, so that a clear bit says the word is absent.
+func tokenBit(w string) uint16 { return uint16(wordFilterHash(w) % 512) }
 
 // trieNode is a node of the byte trie over the first tokens of entries.
 type trieNode struct {
@@ -369,6 +397,7 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 			continue
 		}
 		slices.Sort(c.prefixes)
+		c.index()
 		classes[cname] = c
 	}
 
@@ -413,7 +442,13 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 				}
 				seen[key] = pn.Line
 				id := int32(len(ir.entries))
-				ir.entries = append(ir.entries, entry{slot: slot, weight: w, toks: pats, match: pn.Value})
+				e := entry{slot: slot, weight: w, toks: pats, match: pn.Value}
+				for _, pt := range pats[1:] {
+					if pt.set == nil && !pt.prefix {
+						e.need = append(e.need, tokenBit(pt.s))
+					}
+				}
+				ir.entries = append(ir.entries, e)
 				if c := pats[0].set; c != nil {
 					// A class first token is found through each member.
 					for t := range c.exact {

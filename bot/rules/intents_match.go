@@ -236,11 +236,14 @@ func (ir *intentRules) classifyInto(p *post, viol []Violation, ev []Evidence) (I
 
 	sc.toks = appendTokens(sc.toks[:0], p.fold)
 	kept, cands := sc.kept[:0], sc.cands[:0]
+	var present [512 / 64]uint64
 	for _, t := range sc.toks {
 		var skip bool
 		cands, skip = ir.lookup(t, int32(len(kept)), cands)
 		if !skip {
 			kept = append(kept, t)
+			b := tokenBit(t)
+			present[b/64] |= 1 << (b % 64)
 		}
 	}
 
@@ -252,6 +255,16 @@ func (ir *intentRules) classifyInto(p *post, viol []Violation, ev []Evidence) (I
 			continue
 		}
 		if int(c.pos)+len(e.toks) > len(kept) {
+			continue
+		}
+		absent := false
+		for _, b := range e.need {
+			if present[b/64]&(1<<(b%64)) == 0 {
+				absent = true
+				break
+			}
+		}
+		if absent {
 			continue
 		}
 		if !matchRest(e.toks[1:], kept, int(c.pos)+1) {
