@@ -238,14 +238,18 @@ func newState(t string) *state {
 // gives no context to the detectors that it did not give before.
 func (st *state) neutralizeMasks(s string) string {
 	var b []byte
-	for _, k := range AllKinds {
-		m := k.Mask()
-		for from := 0; ; {
-			j := strings.Index(s[from:], m)
-			if j < 0 {
-				break
+	for from := 0; ; {
+		j := strings.IndexByte(s[from:], '[')
+		if j < 0 {
+			break
+		}
+		j += from
+		from = j + 1
+		for _, k := range AllKinds {
+			m := k.Mask()
+			if !strings.HasPrefix(s[j:], m) {
+				continue
 			}
-			j += from
 			if b == nil {
 				b = append(st.maskBuf[:0], s...)
 			}
@@ -253,6 +257,7 @@ func (st *state) neutralizeMasks(s string) string {
 				b[x] = '~'
 			}
 			from = j + len(m)
+			break
 		}
 	}
 	if b == nil {
