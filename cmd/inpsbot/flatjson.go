@@ -170,11 +170,14 @@ func skipNumber(b []byte, i int) (int, bool) {
 func readString(b []byte, src string, i int) (string, int, bool) {
 	i++
 	start := i
-	// Fast path: no escape, valid UTF-8, no control character.
+	// Fast path: no escape, valid UTF-8, no control character. Only a
+	// string with a byte above ASCII needs its UTF-8 checked.
+	var or byte
 	for i < len(b) {
 		c := b[i]
+		or |= c
 		if c == '"' {
-			if utf8.Valid(b[start:i]) {
+			if or < utf8.RuneSelf || utf8.Valid(b[start:i]) {
 				return src[start:i], i + 1, true
 			}
 			break
