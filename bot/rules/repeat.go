@@ -79,7 +79,8 @@ func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 	norm := as.norm[:0]
 	defer func() { as.norm = norm }()
 	tokens := 0
-	if isASCIIString(f) {
+	ascii := isASCIIString(f)
+	if ascii {
 		norm, tokens = appendNormASCII(norm, f)
 	} else {
 		norm, tokens = appendNorm(norm, f)
@@ -88,7 +89,7 @@ func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 	if len(norm) == 0 {
 		return fp
 	}
-	if isASCII(norm) {
+	if ascii || isASCII(norm) {
 		if len(norm) < shingleSize {
 			fp.Shingles = []uint64{fp.Exact}
 			return fp
@@ -102,13 +103,11 @@ func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 		var count [normAlphabet + 2]int32
 		var w uint64
 		odd := false
-		for i, c := range norm {
-			w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
-			if i >= shingleSize-1 {
-				b := normCode[w>>(8*(shingleSize-1))]
-				odd = odd || b == normOther
-				count[b+1]++
-			}
+		// A shingle's bucket is the code of its first character.
+		for _, c := range norm[:n] {
+			b := normCode[c&0x7f]
+			odd = odd || b == normOther
+			count[b+1]++
 		}
 		if odd {
 			w = 0
@@ -279,7 +278,7 @@ func appendNormASCII(norm []byte, f string) ([]byte, int) {
 
 // asciiSpace reports whether c is an ASCII white space (unicode.IsSpace).
 func asciiSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+	return c == ' ' || c-'\t' <= '\r'-'\t' // '\t', '\n', '\v', '\f', '\r'
 }
 
 func isASCIIString(s string) bool {
