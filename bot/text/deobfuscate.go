@@ -386,26 +386,27 @@ func fastChunk(toks *[]Token, chunk, lower string, sent int) bool {
 	if lo == hi {
 		return false
 	}
-	for k := lo; k < hi; k++ {
-		c := chunk[k]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '\'') {
-			return false
-		}
-	}
-	// runs of three identical letters need the slow path
-	for k := lo + 2; k < hi; k++ {
-		if lower[k] == lower[k-1] && lower[k] == lower[k-2] {
-			return false
-		}
-	}
+	// One pass: every byte a letter or an apostrophe, no run of three
+	// identical bytes (those need the slow path), words split at the
+	// apostrophes. lower holds chunk with its ASCII letters lower-cased.
+	n := len(*toks)
 	start := lo
-	for k := lo; k <= hi; k++ {
-		if k == hi || chunk[k] == '\'' {
+	for k := lo; k < hi; k++ {
+		c := lower[k]
+		if k >= lo+2 && c == lower[k-1] && c == lower[k-2] || c != '\'' && (c < 'a' || c > 'z') {
+			clear((*toks)[n:])
+			*toks = (*toks)[:n]
+			return false
+		}
+		if c == '\'' {
 			if k > start {
 				*toks = append(*toks, Token{Raw: chunk[start:k], Norm: lower[start:k], Kind: Word, Sentence: sent})
 			}
 			start = k + 1
 		}
+	}
+	if hi > start {
+		*toks = append(*toks, Token{Raw: chunk[start:hi], Norm: lower[start:hi], Kind: Word, Sentence: sent})
 	}
 	return true
 }
