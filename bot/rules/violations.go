@@ -1139,10 +1139,11 @@ func (v *violationRules) combine(sc *vScan, r *vRule, groups [][]vHit, chosen []
 // allowlisted acronyms, links, mentions, hashtags and tokens with a digit,
 // at least minLetters letters remain and more than half are upper case.
 func (v *violationRules) shouting(s string) bool {
-	// Cheap bound first: without enough capitals nothing can shout.
+	// Cheap bound first: without enough capitals nothing can shout. A
+	// non-ASCII letter may be upper case: count its first byte.
 	caps := 0
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0xC0 {
 			caps++
 		}
 	}
