@@ -31,6 +31,27 @@ type inputPost struct {
 	Channel  string          `json:"channel"`
 	Platform string          `json:"platform"`
 	TS       string          `json:"ts"`
+
+	// decodeFlat has the decoded id (when a string) and text at hand
+	// and keeps them here, sparing a second decoding and an allocation.
+	id, text        string
+	idSet, textSet bool
+}
+
+// fields returns the post's id ("" when absent) and its text, and
+// whether the text was given.
+func (in *inputPost) fields() (id, text string, hasText bool) {
+	id = in.id
+	if !in.idSet {
+		id = rawID(in.ID)
+	}
+	if in.textSet {
+		return id, in.text, true
+	}
+	if in.Text != nil {
+		return id, *in.Text, true
+	}
+	return id, "", false
 }
 
 // errorLine is the output for a malformed input line.
@@ -48,11 +69,11 @@ func parsePost(line []byte) (bot.Post, string, error) {
 		// A field of the wrong type still leaves the id decoded.
 		return bot.Post{}, rawID(in.ID), fmt.Errorf("invalid JSON: %v", jsonMessage(err))
 	}
-	id := rawID(in.ID)
-	if in.Text == nil {
+	id, text, ok := in.fields()
+	if !ok {
 		return bot.Post{}, id, errors.New(`missing field "text"`)
 	}
-	p := bot.Post{ID: id, Text: *in.Text, Author: in.Author, Channel: in.Channel,
+	p := bot.Post{ID: id, Text: text, Author: in.Author, Channel: in.Channel,
 		Platform: in.Platform, Account: "batch", Kind: bot.KindComment}
 	if p.Platform == "" {
 		p.Platform = "batch"

@@ -53,12 +53,12 @@ func decodeFlat(b []byte, in *inputPost) bool {
 		switch key {
 		case "id":
 			in.ID = append(in.ID[:0], raw...)
+			in.id, in.idSet = str, isString
 		case "text":
 			if !isString {
 				return false // encoding/json reports the type error
 			}
-			s := str
-			in.Text = &s
+			in.text, in.textSet = str, true
 		case "author", "channel", "platform", "ts":
 			if !isString {
 				if string(raw) != "null" {
