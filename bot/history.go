@@ -71,9 +71,12 @@ func (h *History) Earlier(p Post) []rules.Fingerprint {
 	}
 	clear(h.earlier)
 	out := h.earlier[:0]
-	for _, s := range kept {
+	for i, s := range kept {
 		if p.Time.IsZero() || s.at.IsZero() || p.Time.Sub(s.at) <= h.window {
-			out = append(out, s.fp)
+			// Settle the kept copy, so that its shingles are sorted once
+			// for all the comparisons to come.
+			kept[i].fp = s.fp.Settled()
+			out = append(out, kept[i].fp)
 		}
 	}
 	h.earlier = out

@@ -56,9 +56,14 @@ func (rs *Ruleset) Repeats() RepeatConfig { return rs.repeats }
 // Fingerprint is what the repeated rule keeps of a post: hashes of its
 // character 5-gram shingles, never its text.
 type Fingerprint struct {
-	Shingles []uint64 // sorted, distinct
+	Shingles []uint64 // sorted and distinct once settled: see Settled
 	Tokens   int      // word tokens in the normalised text
 	Exact    uint64   // hash of the whole normalised text
+
+	// unsettled marks Shingles still in text order, repeats included:
+	// most posts are never compared with another, so a new fingerprint
+	// leaves the sorting to its first comparison.
+	unsettled bool
 }
 
 const shingleSize = 5
@@ -74,7 +79,7 @@ func fingerprintFolded(f string) Fingerprint {
 }
 
 // fingerprintScratch is fingerprintFolded with its working buffers in as;
-// only the shingles are allocated.
+// only the shingles are allocated, in text order (unsettled).
 func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 	norm := as.norm[:0]
 	defer func() { as.norm = norm }()
@@ -94,47 +99,14 @@ func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 			fp.Shingles = []uint64{fp.Exact}
 			return fp
 		}
-		n := len(norm) - shingleSize + 1
-		fp.Shingles = make([]uint64, n)
-		// Bucket the shingles on their first character (a space, a digit
-		// or a letter: the alphabet of the normalised text, in byte
-		// order), then finish with an insertion sort, which only has the
-		// disorder inside each bucket to undo.
-		var count [normAlphabet + 2]int32
+		fp.Shingles = make([]uint64, len(norm)-shingleSize+1)
 		var w uint64
-		odd := false
-		// A shingle's bucket is the code of its first character.
-		for _, c := range norm[:n] {
-			b := normCode[c&0x7f]
-			odd = odd || b == normOther
-			count[b+1]++
+		for i, c := range norm {
+			w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
+			if i >= shingleSize-1 {
+				fp.Shingles[i-(shingleSize-1)] = w
+			}
 		}
-		if odd {
-			w = 0
-			for i, c := range norm {
-				w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
-				if i >= shingleSize-1 {
-					fp.Shingles[i-(shingleSize-1)] = w
-				}
-			}
-			slices.Sort(fp.Shingles)
-		} else {
-			for b := 1; b < len(count); b++ {
-				count[b] += count[b-1]
-			}
-			w = 0
-			for i, c := range norm {
-				w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
-				if i >= shingleSize-1 {
-					b := normCode[w>>(8*(shingleSize-1))]
-					fp.Shingles[count[b]] = w
-					count[b]++
-				}
-			}
-			insertionSort(fp.Shingles)
-		}
-		fp.Shingles = compactSorted(fp.Shingles)
-		return fp
 	} else {
 		// Byte offsets of each rune, so that shingles are 5 characters long.
 		starts := as.starts[:0]
@@ -153,8 +125,45 @@ func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 			fp.Shingles = append(fp.Shingles, shingle(norm[starts[i]:starts[i+shingleSize]]))
 		}
 	}
-	slices.Sort(fp.Shingles)
-	fp.Shingles = slices.Compact(fp.Shingles)
+	fp.unsettled = len(fp.Shingles) > 1
+	return fp
+}
+
+// Settled returns fp with its shingles sorted and distinct. When they
+// were not yet, the result has a slice of its own: fp and its copies are
+// left as they are.
+func (fp Fingerprint) Settled() Fingerprint {
+	if !fp.unsettled {
+		return fp
+	}
+	fp.unsettled = false
+	s := make([]uint64, len(fp.Shingles))
+	// An ASCII shingle is its five bytes; bucket the shingles on the
+	// first (a space, a digit or a letter: the alphabet of the normalised
+	// text, in byte order), then finish with an insertion sort, which
+	// only has the disorder inside each bucket to undo. Other shingles
+	// (hashes, or bytes outside that alphabet) take the general sort.
+	var count [normAlphabet + 1]int32
+	for _, w := range fp.Shingles {
+		first := w >> (8 * (shingleSize - 1))
+		if first >= 0x80 || normCode[first] == normOther {
+			copy(s, fp.Shingles)
+			slices.Sort(s)
+			fp.Shingles = slices.Compact(s)
+			return fp
+		}
+		count[normCode[first]+1]++
+	}
+	for b := 1; b < len(count); b++ {
+		count[b] += count[b-1]
+	}
+	for _, w := range fp.Shingles {
+		b := normCode[w>>(8*(shingleSize-1))]
+		s[count[b]] = w
+		count[b]++
+	}
+	insertionSort(s)
+	fp.Shingles = compactSorted(s)
 	return fp
 }
 
@@ -325,6 +334,7 @@ func (rs *Ruleset) IsRepeat(fp Fingerprint, earlier []Fingerprint) bool {
 			}
 			continue
 		}
+		fp, e = fp.Settled(), e.Settled()
 		inter := intersect(fp.Shingles, e.Shingles)
 		union := len(fp.Shingles) + len(e.Shingles) - inter
 		if union > 0 && float64(inter)/float64(union) >= c.Jaccard {
@@ -367,6 +377,7 @@ func hashBytes(b []byte) uint64 {
 
 // MarshalBinary encodes the fingerprint for storage.
 func (fp Fingerprint) MarshalBinary() ([]byte, error) {
+	fp = fp.Settled()
 	b := make([]byte, 0, 16+8*len(fp.Shingles))
 	b = binary.AppendUvarint(b, uint64(fp.Tokens))
 	b = binary.LittleEndian.AppendUint64(b, fp.Exact)

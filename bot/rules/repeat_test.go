@@ -2,6 +2,7 @@ package rules
 
 import (
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -59,7 +60,7 @@ func TestFingerprintRoundTrip(t *testing.T) {
 	if err := got.UnmarshalBinary(b); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(fp, got); diff != "" {
+	if diff := cmp.Diff(fp.Settled(), got, cmp.AllowUnexported(Fingerprint{})); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 	if err := got.UnmarshalBinary([]byte{1, 2, 3}); err == nil {
@@ -107,5 +108,33 @@ func TestFingerprintASCIIAndOtherScriptsAgree(t *testing.T) {
 	withGreek := base + " λ"
 	if !rs.IsRepeat(rs.Fingerprint(withGreek), []Fingerprint{rs.Fingerprint(base)}) {
 		t.Error("one non-Latin letter changes every shingle of the post")
+	}
+}
+
+func TestFingerprintSettled(t *testing.T) {
+	rs := loadDefault(t)
+	tests := []string{
+		"Buongiorno, ho presentato la domanda di NASpI a gennaio e non ho ancora ricevuto nessun pagamento, come mai?",
+		"ciao ciao ciao ciao ciao ciao ciao ciao",
+		"Привет, где мой платёж? Жду уже три месяца, спасибо",
+		"La pensione di ottobre è arrivata, ma quella di novembre no: 2025 e 2026",
+		"breve",
+		"no",
+		"",
+	}
+	for _, text := range tests {
+		fp := rs.Fingerprint(text)
+		raw := slices.Clone(fp.Shingles)
+		want := slices.Compact(slices.Sorted(slices.Values(raw)))
+		got := fp.Settled()
+		if !slices.Equal(got.Shingles, want) && !(len(got.Shingles) == 0 && len(want) == 0) {
+			t.Errorf("Settled(%q).Shingles = %x, want %x", text, got.Shingles, want)
+		}
+		if !slices.Equal(fp.Shingles, raw) {
+			t.Errorf("Settled(%q) changed the fingerprint it was called on", text)
+		}
+		if again := got.Settled(); !slices.Equal(again.Shingles, got.Shingles) {
+			t.Errorf("Settled(%q) is not idempotent", text)
+		}
 	}
 }
