@@ -34,7 +34,7 @@ type inputPost struct {
 
 	// decodeFlat has the decoded id (when a string) and text at hand
 	// and keeps them here, sparing a second decoding and an allocation.
-	id, text        string
+	id, text       string
 	idSet, textSet bool
 }
 
