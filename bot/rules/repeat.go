@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/inps-social/inpsbot/bot/text"
 )
 
 // RepeatConfig holds the near-duplicate measure of the repeated rule.
@@ -84,7 +86,7 @@ func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 	norm := as.norm[:0]
 	defer func() { as.norm = norm }()
 	tokens := 0
-	ascii := isASCIIString(f)
+	ascii := text.IsASCII(f)
 	if ascii {
 		norm, tokens = appendNormASCII(norm, f)
 	} else {
@@ -288,15 +290,6 @@ func appendNormASCII(norm []byte, f string) ([]byte, int) {
 // asciiSpace reports whether c is an ASCII white space (unicode.IsSpace).
 func asciiSpace(c byte) bool {
 	return c == ' ' || c-'\t' <= '\r'-'\t' // '\t', '\n', '\v', '\f', '\r'
-}
-
-func isASCIIString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // shingle is the value of one 5-character shingle: its bytes themselves

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/bits"
 	"path"
 	"slices"
 	"strconv"
@@ -1141,12 +1142,7 @@ func (v *violationRules) combine(sc *vScan, r *vRule, groups [][]vHit, chosen []
 func (v *violationRules) shouting(s string) bool {
 	// Cheap bound first: without enough capitals nothing can shout. A
 	// non-ASCII letter may be upper case: count its first byte.
-	caps := 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0xC0 {
-			caps++
-		}
-	}
+	caps := capsBound(s)
 	if 2*caps <= v.minLetters {
 		return false
 	}
@@ -1184,6 +1180,31 @@ func (v *violationRules) shouting(s string) bool {
 		}
 	}
 	return letters >= v.minLetters && 2*upper > letters
+}
+
+// capsBound counts the bytes of s that are an ASCII capital or the first
+// byte of a character outside U+0000–U+007F (which may be a capital),
+// eight bytes at a time.
+func capsBound(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	n, i := 0, 0
+	for ; i+8 <= len(s); i += 8 {
+		t := s[i : i+8]
+		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		low := x &^ highs // each byte's seven low bits: no carry between bytes below
+		geA := low + (0x80-'A')*ones
+		gtZ := low + (0x80-'Z'-1)*ones
+		upper := geA &^ gtZ &^ x // 'A'..'Z' and high bit clear
+		lead := x & (x << 1)     // high bit set where a byte is 0xC0 or above
+		n += bits.OnesCount64((upper | lead) & highs)
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0xC0 {
+			n++
+		}
+	}
+	return n
 }
 
 // countWord adds the letters of w unless it is an allowlisted acronym.

@@ -360,3 +360,35 @@ func ExampleRuleset_Analyze() {
 	fmt.Println(res.Violations)
 	// Output: [insult]
 }
+
+func TestCapsBound(t *testing.T) {
+	naive := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0xC0 {
+				n++
+			}
+		}
+		return n
+	}
+	tests := []string{
+		"",
+		"ABC",
+		"@ABCDEFGHIJKLMNOPQRSTUVWXYZ[`abcdefghijklmnopqrstuvwxyz{",
+		"PERCHÉ NON PAGATE LA NASPI?!? È UNA VERGOGNA",
+		"\x7f\x80\xbf\xc0\xff\x41\x5a\x40\x5b\x00\x01ZZZZZZZZ",
+		"Привет ΑΒΓ 日本 🙂 Zz",
+	}
+	var every []byte
+	for c := range 256 {
+		every = append(every, byte(c))
+	}
+	tests = append(tests, string(every))
+	for _, s := range tests {
+		for i := range len(s) + 1 { // every alignment of the tail
+			if got, want := capsBound(s[i:]), naive(s[i:]); got != want {
+				t.Errorf("capsBound(%q) = %d, want %d", s[i:], got, want)
+			}
+		}
+	}
+}

@@ -24,7 +24,29 @@ func Display(raw string) string {
 	} else if strings.IndexByte(raw, '&') >= 0 {
 		raw = html.UnescapeString(raw)
 	}
+	if IsASCII(raw) {
+		return raw // already in NFC
+	}
 	return norm.NFC.String(raw)
+}
+
+// IsASCII reports whether s is all ASCII, looking at eight bytes at a time.
+func IsASCII(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		t := s[i : i+8]
+		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		if x&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func looksLikeHTML(s string) bool {

@@ -51,6 +51,8 @@ func TestDisplay(t *testing.T) {
 		{name: "line breaks", in: "<p>uno<br>due</p><p>tre</p>", want: "uno\ndue\ntre"},
 		{name: "entities in plain text", in: "A &amp; B", want: "A & B"},
 		{name: "less-than in plain text", in: "ISEE < 15.000 euro", want: "ISEE < 15.000 euro"},
+		{name: "decomposed accent composed", in: "perche\u0301 non e\u0300 arrivata", want: "perché non è arrivata"},
+		{name: "entity to a decomposed accent", in: "pi&ugrave; e\u0301", want: "più é"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,6 +60,29 @@ func TestDisplay(t *testing.T) {
 				t.Errorf("Display(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestIsASCII(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"", true},
+		{"a", true},
+		{"Buongiorno INPS, quando pagano?", true},
+		{"\x7f\x00\x01 ciao a tutti voi", true},
+		{"è", false},
+		{"abcdefgè", false},
+		{"abcdefghè", false},
+		{"è abcdefghijklmnop", false},
+		{"abcdefghijklmnopqrstuvwx\xff", false},
+		{"abcdefg\x80abcdefg", false},
+	}
+	for _, tc := range tests {
+		if got := IsASCII(tc.in); got != tc.want {
+			t.Errorf("IsASCII(%q) = %v, want %v", tc.in, got, tc.want)
+		}
 	}
 }
 
