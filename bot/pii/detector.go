@@ -199,17 +199,7 @@ var statePool = sync.Pool{New: func() any { return new(state) }}
 func newState(t string) *state {
 	st := statePool.Get().(*state)
 	st.orig = t
-	ascii := true
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if c >= 0x80 {
-			ascii = false
-		} else if isDigit(c) {
-			st.hasDigit = true
-		} else if c == '@' {
-			st.hasAt = true
-		}
-	}
+	ascii, digit, at := scanText(t)
 	if ascii {
 		st.s = t
 	} else {
@@ -218,14 +208,10 @@ func newState(t string) *state {
 		st.sBuf = out
 		st.s = unsafe.String(unsafe.SliceData(out), len(out))
 		st.off = st.offBuf
-		for i := 0; i < len(st.s); i++ {
-			if isDigit(st.s[i]) {
-				st.hasDigit = true
-			} else if st.s[i] == '@' {
-				st.hasAt = true
-			}
-		}
+		_, d, a := scanText(st.s)
+		digit, at = digit || d, at || a
 	}
+	st.hasDigit, st.hasAt = digit, at
 	if strings.IndexByte(st.s, '[') >= 0 {
 		st.s = st.neutralizeMasks(st.s)
 	}
@@ -337,19 +323,14 @@ func appendNormalize(out []byte, off []int, t string) ([]byte, []int) {
 
 // lowerASCII lower-cases the ASCII letters of s.
 func (st *state) lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if isUpper(s[i]) {
-			b := append(st.lobuf[:0], s...)
-			for j := i; j < len(b); j++ {
-				if isUpper(b[j]) {
-					b[j] += 'a' - 'A'
-				}
-			}
-			st.lobuf = b
-			return string(b)
-		}
+	i := indexUpper(s)
+	if i < 0 {
+		return s
 	}
-	return s
+	b := append(st.lobuf[:0], s...)
+	lowerFrom(b, i)
+	st.lobuf = b
+	return string(b)
 }
 
 // free reports whether [a, b) overlaps no claimed or blocked span.
