@@ -372,9 +372,11 @@ func asciiLower(s string) string {
 	return s
 }
 
-// fastChunk handles the common chunk: ASCII letters with apostrophes
-// inside and plain punctuation around. It reports false to let
-// analyzeChunk handle anything else.
+// fastChunk handles the common chunks: words of letters (ASCII, or the
+// accented letters of Italian and its neighbours) with apostrophes
+// inside, and plain numbers, with plain punctuation around. It reports
+// false to let analyzeChunk handle anything else; what it emits is what
+// analyzeChunk would (fastchunk_test.go holds the two together).
 func fastChunk(toks *[]Token, chunk, lower string, sent int) bool {
 	lo, hi := 0, len(chunk)
 	for lo < hi && isPlainPunct(chunk[lo]) {
@@ -386,30 +388,91 @@ func fastChunk(toks *[]Token, chunk, lower string, sent int) bool {
 	if lo == hi {
 		return false
 	}
-	// One pass: every byte a letter or an apostrophe, no run of three
-	// identical bytes (those need the slow path), words split at the
-	// apostrophes. lower holds chunk with its ASCII letters lower-cased.
+	if c := chunk[lo]; c >= '0' && c <= '9' {
+		for k := lo + 1; k < hi; k++ {
+			if c := chunk[k]; c < '0' || c > '9' {
+				return false
+			}
+		}
+		*toks = append(*toks, Token{Raw: chunk[lo:hi], Norm: chunk[lo:hi], Kind: Number, Sentence: sent})
+		return true
+	}
+	// One pass: every character a letter or an apostrophe, no run of
+	// three identical folded characters (those need the slow path), words
+	// split at the apostrophes. lower holds chunk with its ASCII letters
+	// lower-cased; a word with an accented letter gets its folded form
+	// built in fold.
 	n := len(*toks)
 	start := lo
+	var fold [64]byte
+	nf, accented := 0, false
+	var p1, p2 byte // the two folded characters before
 	for k := lo; k < hi; k++ {
 		c := lower[k]
-		if k >= lo+2 && c == lower[k-1] && c == lower[k-2] || c != '\'' && (c < 'a' || c > 'z') {
-			clear((*toks)[n:])
-			*toks = (*toks)[:n]
-			return false
+		size := 1
+		if c >= 0x80 {
+			// U+00C0–U+00FF are 0xC3 and a continuation byte.
+			if c != 0xC3 || k+1 >= hi || lower[k+1]&0xC0 != 0x80 {
+				return fastFail(toks, n)
+			}
+			if c = latin1Fold[lower[k+1]&0x3F]; c == 0 {
+				return fastFail(toks, n)
+			}
+			size, accented = 2, true
+		} else if c != '\'' && (c < 'a' || c > 'z') {
+			return fastFail(toks, n)
 		}
+		if k > lo && c == p1 && c == p2 {
+			return fastFail(toks, n)
+		}
+		p2, p1 = p1, c
 		if c == '\'' {
 			if k > start {
-				*toks = append(*toks, Token{Raw: chunk[start:k], Norm: lower[start:k], Kind: Word, Sentence: sent})
+				*toks = append(*toks, fastWord(chunk[start:k], lower[start:k], fold[:nf], accented, sent))
 			}
-			start = k + 1
+			start, nf, accented = k+1, 0, false
+			continue
 		}
+		if nf == len(fold) {
+			return fastFail(toks, n)
+		}
+		fold[nf] = c
+		nf++
+		k += size - 1
 	}
 	if hi > start {
-		*toks = append(*toks, Token{Raw: chunk[start:hi], Norm: lower[start:hi], Kind: Word, Sentence: sent})
+		*toks = append(*toks, fastWord(chunk[start:hi], lower[start:hi], fold[:nf], accented, sent))
 	}
 	return true
 }
+
+// fastFail drops the tokens fastChunk appended past n and reports false.
+func fastFail(toks *[]Token, n int) bool {
+	clear((*toks)[n:])
+	*toks = (*toks)[:n]
+	return false
+}
+
+// fastWord is the token of a plain word: its lower-cased form when it is
+// ASCII, else its folded letters.
+func fastWord(raw, lower string, fold []byte, accented bool, sent int) Token {
+	norm := lower
+	if accented {
+		norm = string(fold)
+	}
+	return Token{Raw: raw, Norm: norm, Kind: Word, Sentence: sent}
+}
+
+// latin1Fold folds the letters U+00C0–U+00FF that foldWord folds, indexed
+// by the low six bits of their second UTF-8 byte; 0 for the others.
+var latin1Fold = func() (t [64]byte) {
+	for r, c := range foldTable {
+		if r >= 0xC0 && r <= 0xFF {
+			t[r&0x3F] = c
+		}
+	}
+	return t
+}()
 
 func isPlainPunct(c byte) bool {
 	switch c {
