@@ -26,7 +26,7 @@ func (libPhone) check(digits string, intl bool) (string, bool) {
 		return "", false
 	}
 	// GetNumberType is UNKNOWN exactly when IsValidNumber is false.
-	switch phonenumbers.GetNumberType(num) {
+	switch numberType(num) {
 	case phonenumbers.UNKNOWN, phonenumbers.TOLL_FREE, phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST, phonenumbers.UAN:
 		return "", false
 	}
