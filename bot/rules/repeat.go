@@ -259,13 +259,14 @@ func appendNormASCII(norm []byte, f string) ([]byte, int) {
 			i++
 			continue
 		}
-		j := i + 1
+		j, colon := i+1, false
 		for j < len(f) && !asciiSpace(f[j]) {
+			colon = colon || f[j] == ':'
 			j++
 		}
 		w := f[i:j]
 		i = j
-		if w[0] == '@' || w[0] == '#' || strings.Contains(w, "://") || strings.HasPrefix(w, "www.") {
+		if w[0] == '@' || w[0] == '#' || colon && strings.Contains(w, "://") || strings.HasPrefix(w, "www.") {
 			continue
 		}
 		inToken := false

@@ -678,6 +678,7 @@ type vScan struct {
 	cased   [][]int32
 	neutral []bool
 	masks   []uint16 // per token: the mask it opens (bit of maskKinds), or 0
+	starts  []int32  // the tokens a pattern may start at, in order
 	present []uint64 // bit set of the slots some token's words fill
 	hitBuf  []vHit   // hits of the post
 	byRule  []vHit   // hits grouped by rule
@@ -804,7 +805,8 @@ func (sc *vScan) hits() []vHit {
 	out := sc.hitBuf[:0]
 	defer func() { sc.hitBuf = out }()
 	v := sc.v
-	for i := range sc.toks {
+	for _, i32 := range sc.starts {
+		i := int(i32)
 		try := func(ids []int32) {
 			for _, id := range ids {
 				p := &v.patterns[id]
@@ -862,29 +864,35 @@ func (v *violationRules) find(p *post) ([]Violation, []Evidence) {
 	sc.toks = text.AppendAnalyze(sc.toks, p.Redacted, v.lex)
 	sc.words = slices.Grow(sc.words[:0], len(sc.toks))[:len(sc.toks)]
 	sc.cased = slices.Grow(sc.cased[:0], len(sc.toks))[:len(sc.toks)]
+	sc.present = slices.Grow(sc.present[:0], (len(v.slots)+63)/64)[:(len(v.slots)+63)/64]
+	clear(sc.present)
+	sc.markMasks(p.Redacted)
+	// The tokens a pattern may start at: those with a word of the
+	// lexicons, of a kind some pattern starts with, or opening a mask.
+	sc.starts = sc.starts[:0]
 	for i := range sc.toks {
-		sc.words[i], sc.cased[i] = nil, nil
+		words, cased := []int32(nil), []int32(nil)
 		t := &sc.toks[i]
 		if t.Kind == text.Word || t.Kind == text.Emoji || t.Kind == text.Number || t.Kind == text.Symbol || t.Kind == text.Hashtag {
 			if v.vocabFilter.mayHave(t.Norm) {
-				sc.words[i] = v.vocab[t.Norm]
+				words = v.vocab[t.Norm]
+				for _, s := range words {
+					sc.present[s>>6] |= 1 << (s & 63)
+				}
 			}
 			if c := t.Raw[0]; c >= 'A' && c <= 'Z' && v.vocabFilter.mayHave(t.Raw) {
-				sc.cased[i] = v.caseVocab[t.Raw]
+				cased = v.caseVocab[t.Raw]
+				for _, s := range cased {
+					sc.present[s>>6] |= 1 << (s & 63)
+				}
 			}
 		}
-	}
-	sc.present = slices.Grow(sc.present[:0], (len(v.slots)+63)/64)[:(len(v.slots)+63)/64]
-	clear(sc.present)
-	for i := range sc.toks {
-		for _, s := range sc.words[i] {
-			sc.present[s>>6] |= 1 << (s & 63)
-		}
-		for _, s := range sc.cased[i] {
-			sc.present[s>>6] |= 1 << (s & 63)
+		sc.words[i], sc.cased[i] = words, cased
+		if len(words) > 0 || len(cased) > 0 || t.Kind != text.Word && int(t.Kind) < len(v.kindStart) ||
+			len(sc.masks) > 0 && sc.masks[i] != 0 {
+			sc.starts = append(sc.starts, int32(i))
 		}
 	}
-	sc.markMasks(p.Redacted)
 	hs := sc.hits()
 	if len(hs) == 0 {
 		return viol, ev
@@ -894,6 +902,27 @@ func (v *violationRules) find(p *post) ([]Violation, []Evidence) {
 	}
 	lv, lev := v.evaluate(sc, hs)
 	return append(viol, lv...), append(ev, lev...)
+}
+
+// indexFrom is strings.Index(s[from:], sub) + from, or -1. The tokens of
+// a text come in order, a few bytes apart: look at the next bytes before
+// searching the whole rest.
+func indexFrom(s, sub string, from int) int {
+	if sub == "" {
+		return from
+	}
+	for j, end := from, min(from+8, len(s)-len(sub)); j <= end; j++ {
+		if s[j] == sub[0] && s[j:j+len(sub)] == sub {
+			return j
+		}
+	}
+	if from+9 > len(s) {
+		return -1
+	}
+	if j := strings.Index(s[from+9:], sub); j >= 0 {
+		return j + from + 9
+	}
+	return -1
 }
 
 // markMasks records which tokens open a personal-data mask of the redacted
@@ -910,11 +939,10 @@ func (sc *vScan) markMasks(redacted string) {
 	cur := 0
 	for i := range sc.toks {
 		raw := sc.toks[i].Raw
-		j := strings.Index(redacted[cur:], raw)
+		j := indexFrom(redacted, raw, cur)
 		if raw == "" || j < 0 {
 			continue
 		}
-		j += cur
 		cur = j + len(raw)
 		if j == 0 || redacted[j-1] != '[' {
 			continue
@@ -1152,14 +1180,17 @@ func (v *violationRules) shouting(s string) bool {
 			i++
 			continue
 		}
-		end := i
+		end, digit, colon, dot := i, false, false, false
 		for end < len(s) && !isSpaceByte(s[end]) {
+			c := s[end]
+			digit = digit || c >= '0' && c <= '9'
+			colon = colon || c == ':'
+			dot = dot || c == '.' && end > i
 			end++
 		}
 		f := s[i:end]
 		i = end
-		if f[0] == '@' || f[0] == '#' || hasDigit(f) || strings.Contains(f, "://") ||
-			strings.IndexByte(f, '.') > 0 && looksLikeLink(f) {
+		if f[0] == '@' || f[0] == '#' || digit || colon && strings.Contains(f, "://") || dot && looksLikeLink(f) {
 			continue
 		}
 		start := -1
@@ -1236,15 +1267,6 @@ func (v *violationRules) countWord(w string, letters, upper *int) {
 }
 
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
-
-func hasDigit(f string) bool {
-	for i := 0; i < len(f); i++ {
-		if f[i] >= '0' && f[i] <= '9' {
-			return true
-		}
-	}
-	return false
-}
 
 // looksLikeLink reports whether a field is a bare link such as t.me/x.
 func looksLikeLink(f string) bool {

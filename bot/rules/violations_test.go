@@ -392,3 +392,19 @@ func TestCapsBound(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexFrom(t *testing.T) {
+	s := "Chiamatemi al [telefono] oppure al [telefono], grazie: ciao ciao ciao ciao!"
+	subs := []string{"", "C", "Chiamatemi", "telefono", "ciao", "!", "grazie", "x", s, s + "x", "[telefono],"}
+	for _, sub := range subs {
+		for from := 0; from <= len(s); from++ {
+			want := strings.Index(s[from:], sub)
+			if want >= 0 {
+				want += from
+			}
+			if got := indexFrom(s, sub, from); got != want {
+				t.Errorf("indexFrom(s, %q, %d) = %d, want %d", sub, from, got, want)
+			}
+		}
+	}
+}
