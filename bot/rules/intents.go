@@ -194,6 +194,10 @@ type entry struct {
 	need []uint16
 }
 
+// noNeed is the presence bit past tokenBit's range, set in every post:
+// the first need of an entry that needs no word.
+const noNeed = 512
+
 // tokenBit is the bit of a token in a post's presence set: a cheap hash
 // of the word, so that a clear bit says the word is absent.
 func tokenBit(w string) uint16 { return uint16(wordFilterHash(w) % 512) }
@@ -215,6 +219,7 @@ type trieEdge struct {
 // intentRules is the compiled form of intents.yaml. It is immutable.
 type intentRules struct {
 	entries   []entry
+	firstNeed []uint16 // by entry: its first need bit, or noNeed
 	nodes     []trieNode
 	edges     []trieEdge
 	root      [256]int32  // first byte → node (0: none)
@@ -443,10 +448,16 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 				seen[key] = pn.Line
 				id := int32(len(ir.entries))
 				e := entry{slot: slot, weight: w, toks: pats, match: pn.Value}
+				// Longer words first: they are rarer, so the check fails sooner.
+				var words []string
 				for _, pt := range pats[1:] {
 					if pt.set == nil && !pt.prefix {
-						e.need = append(e.need, tokenBit(pt.s))
+						words = append(words, pt.s)
 					}
+				}
+				slices.SortStableFunc(words, func(a, b string) int { return len(b) - len(a) })
+				for _, w := range words {
+					e.need = append(e.need, tokenBit(w))
 				}
 				ir.entries = append(ir.entries, e)
 				if c := pats[0].set; c != nil {
@@ -472,6 +483,13 @@ func loadIntents(fsys fs.FS, dir string) (*intentRules, error) {
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
+	}
+	ir.firstNeed = make([]uint16, len(ir.entries))
+	for i, e := range ir.entries {
+		ir.firstNeed[i] = noNeed
+		if len(e.need) > 0 {
+			ir.firstNeed[i] = e.need[0]
+		}
 	}
 	ir.flatten(root)
 	return ir, nil

@@ -18,7 +18,13 @@ type scratch struct {
 	seen    []uint64
 }
 
-type cand struct{ pos, id int32 }
+// cand is an entry whose first token matches the post's token at pos;
+// need is the entry's first need bit (firstNeed), at hand so that most
+// candidates are dropped without reading their entry.
+type cand struct {
+	pos, id int32
+	need    uint16
+}
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 
@@ -155,14 +161,14 @@ func (ir *intentRules) lookup(tok string, pos int32, cands []cand) ([]cand, bool
 	for i := 1; n != 0; i++ {
 		nd := &ir.nodes[n]
 		for _, id := range nd.prefix {
-			cands = append(cands, cand{pos, id})
+			cands = append(cands, cand{pos, id, ir.firstNeed[id]})
 		}
 		if i == len(tok) {
 			if nd.skip {
 				return cands, true
 			}
 			for _, id := range nd.exact {
-				cands = append(cands, cand{pos, id})
+				cands = append(cands, cand{pos, id, ir.firstNeed[id]})
 			}
 			return cands, false
 		}
@@ -236,7 +242,8 @@ func (ir *intentRules) classifyInto(p *post, viol []Violation, ev []Evidence) (I
 
 	sc.toks = appendTokens(sc.toks[:0], p.fold)
 	kept, cands := sc.kept[:0], sc.cands[:0]
-	var present [512 / 64]uint64
+	var present [512/64 + 1]uint64
+	present[noNeed/64] = 1 << (noNeed % 64)
 	for _, t := range sc.toks {
 		var skip bool
 		cands, skip = ir.lookup(t, int32(len(kept)), cands)
@@ -250,6 +257,9 @@ func (ir *intentRules) classifyInto(p *post, viol []Violation, ev []Evidence) (I
 	var scores [numSlots]float64
 	matched := sc.matched[:0]
 	for _, c := range cands {
+		if present[c.need/64]&(1<<(c.need%64)) == 0 {
+			continue
+		}
 		e := &ir.entries[c.id]
 		if sc.seen[c.id>>6]&(1<<(c.id&63)) != 0 {
 			continue
