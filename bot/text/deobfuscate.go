@@ -400,16 +400,13 @@ func fastChunk(toks *[]Token, chunk, lower string, sent int) bool {
 	// One pass: every character a letter or an apostrophe, no run of
 	// three identical folded characters (those need the slow path), words
 	// split at the apostrophes. lower holds chunk with its ASCII letters
-	// lower-cased; a word with an accented letter gets its folded form
-	// built in fold.
+	// lower-cased.
 	n := len(*toks)
 	start := lo
-	var fold [64]byte
-	nf, accented := 0, false
+	accented := false
 	var p1, p2 byte // the two folded characters before
 	for k := lo; k < hi; k++ {
 		c := lower[k]
-		size := 1
 		if c >= 0x80 {
 			// U+00C0–U+00FF are 0xC3 and a continuation byte.
 			if c != 0xC3 || k+1 >= hi || lower[k+1]&0xC0 != 0x80 {
@@ -418,30 +415,24 @@ func fastChunk(toks *[]Token, chunk, lower string, sent int) bool {
 			if c = latin1Fold[lower[k+1]&0x3F]; c == 0 {
 				return fastFail(toks, n)
 			}
-			size, accented = 2, true
+			accented = true
+			k++
 		} else if c != '\'' && (c < 'a' || c > 'z') {
 			return fastFail(toks, n)
 		}
-		if k > lo && c == p1 && c == p2 {
+		if c == p1 && c == p2 {
 			return fastFail(toks, n)
 		}
 		p2, p1 = p1, c
 		if c == '\'' {
 			if k > start {
-				*toks = append(*toks, fastWord(chunk[start:k], lower[start:k], fold[:nf], accented, sent))
+				*toks = append(*toks, fastWord(chunk[start:k], lower[start:k], accented, sent))
 			}
-			start, nf, accented = k+1, 0, false
-			continue
+			start, accented = k+1, false
 		}
-		if nf == len(fold) {
-			return fastFail(toks, n)
-		}
-		fold[nf] = c
-		nf++
-		k += size - 1
 	}
 	if hi > start {
-		*toks = append(*toks, fastWord(chunk[start:hi], lower[start:hi], fold[:nf], accented, sent))
+		*toks = append(*toks, fastWord(chunk[start:hi], lower[start:hi], accented, sent))
 	}
 	return true
 }
@@ -455,10 +446,20 @@ func fastFail(toks *[]Token, n int) bool {
 
 // fastWord is the token of a plain word: its lower-cased form when it is
 // ASCII, else its folded letters.
-func fastWord(raw, lower string, fold []byte, accented bool, sent int) Token {
+func fastWord(raw, lower string, accented bool, sent int) Token {
 	norm := lower
 	if accented {
-		norm = string(fold)
+		var b strings.Builder
+		b.Grow(len(lower))
+		for i := 0; i < len(lower); i++ {
+			c := lower[i]
+			if c >= 0x80 {
+				i++
+				c = latin1Fold[lower[i]&0x3F]
+			}
+			b.WriteByte(c)
+		}
+		norm = b.String()
 	}
 	return Token{Raw: raw, Norm: norm, Kind: Word, Sentence: sent}
 }
