@@ -1,6 +1,7 @@
 package text
 
 import (
+	"encoding/binary"
 	"sort"
 	"strings"
 	"unicode"
@@ -321,10 +322,10 @@ func AppendAnalyze(dst []Token, s string, lex *WordSet) []Token {
 		end := i
 		for end < len(s) {
 			c := s[end]
-			if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
-				break
-			}
-			if c >= 0x80 {
+			if chunkStop[c] {
+				if c < 0x80 {
+					break // an ASCII space
+				}
 				r, n := utf8.DecodeRuneInString(s[end:])
 				if unicode.IsSpace(r) {
 					break
@@ -356,12 +357,33 @@ func lastRune(s string) rune {
 	return r
 }
 
+// chunkStop marks the bytes that may end a chunk: the ASCII spaces that
+// AppendAnalyze splits at, and the first bytes of other characters
+// (which may be spaces).
+var chunkStop = func() (t [256]bool) {
+	t[' '], t['\t'], t['\r'], t['\n'] = true, true, true, true
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
 // asciiLower lower-cases the ASCII letters of s, keeping byte offsets.
 func asciiLower(s string) string {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
 			b := []byte(s)
-			for j := i; j < len(b); j++ {
+			// Eight bytes at a time: add 'a'-'A' (0x20) to each byte in
+			// 'A'..'Z', found as in capsBound.
+			j := i
+			for ; j+8 <= len(b); j += 8 {
+				x := binary.LittleEndian.Uint64(b[j:])
+				low := x &^ highs
+				upper := (low + (0x80-'A')*ones) &^ (low + (0x80-'Z'-1)*ones) &^ x & highs
+				binary.LittleEndian.PutUint64(b[j:], x+upper>>2)
+			}
+			for ; j < len(b); j++ {
 				if c := b[j]; c >= 'A' && c <= 'Z' {
 					b[j] = c + 'a' - 'A'
 				}

@@ -92,3 +92,24 @@ func FuzzFastChunk(f *testing.F) {
 		}
 	})
 }
+
+func TestASCIILower(t *testing.T) {
+	var every []byte
+	for c := range 256 {
+		every = append(every, byte(c))
+	}
+	for _, s := range []string{"", "A", "ciao", "Ciao INPS, PERCHÉ la NASpI?", "@[\\`{Zz\x80\xc3\x89ABCDEFGHIJKLMNOPQRSTUVWXYZ", string(every)} {
+		for i := range len(s) + 1 {
+			tail := s[i:]
+			want := []byte(tail)
+			for k, c := range want {
+				if c >= 'A' && c <= 'Z' {
+					want[k] = c + 'a' - 'A'
+				}
+			}
+			if got := asciiLower(tail); got != string(want) {
+				t.Errorf("asciiLower(%q) = %q, want %q", tail, got, want)
+			}
+		}
+	}
+}
