@@ -24,6 +24,11 @@ type History struct {
 	// min-heap, and pushes and pops are O(1).
 	dues       []due
 	duesSorted bool
+	// looked is the author Earlier last looked up (nil when absent), for
+	// the Add of the same post that follows it; lookedOK says it holds.
+	lookedKey historyKey
+	looked    *authorPosts
+	lookedOK  bool
 }
 
 type due struct {
@@ -37,9 +42,10 @@ const sweepEvery = 4096
 
 // authorPosts are the kept posts of one author, oldest first.
 type authorPosts struct {
-	key  historyKey
-	kept []stamped
-	gone bool // swept from the map
+	key   historyKey
+	kept  []stamped
+	gone  bool       // swept from the map
+	first [1]stamped // kept's first array: most authors post once
 }
 
 type stamped struct {
@@ -66,9 +72,11 @@ func (h *History) Earlier(p Post) []rules.Fingerprint {
 		return nil
 	}
 	var kept []stamped
-	if a := h.authors[keyOf(p)]; a != nil {
+	a := h.authors[keyOf(p)]
+	if a != nil {
 		kept = a.kept
 	}
+	h.lookedKey, h.looked, h.lookedOK = keyOf(p), a, true
 	clear(h.earlier)
 	out := h.earlier[:0]
 	for i, s := range kept {
@@ -88,11 +96,18 @@ func (h *History) Add(p Post, fp rules.Fingerprint) {
 	if p.Author == "" {
 		return
 	}
-	a := h.authors[keyOf(p)]
+	var a *authorPosts
+	if key := keyOf(p); h.lookedOK && key == h.lookedKey {
+		a = h.looked
+	} else {
+		a = h.authors[key]
+	}
+	h.lookedOK, h.looked = false, nil
 	if a == nil {
 		// The map keeps its own copy of a new key, not the post's strings.
 		both := p.Platform + p.Author
 		a = &authorPosts{key: historyKey{both[:len(p.Platform)], both[len(p.Platform):]}}
+		a.kept = a.first[:0]
 		h.authors[a.key] = a
 	}
 	a.kept = append(a.kept, stamped{at: p.Time, fp: fp})

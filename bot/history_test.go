@@ -36,3 +36,30 @@ func TestHistoryKeepsOnlyTheWindow(t *testing.T) {
 		t.Errorf("a post without author has history %v", got)
 	}
 }
+
+// TestHistoryAddAfterEarlier: Add reuses the author Earlier looked up only
+// for the same author, and only once.
+func TestHistoryAddAfterEarlier(t *testing.T) {
+	h := bot.NewHistory(rules.RepeatConfig{Window: time.Hour, PerAuthor: 5})
+	fp := rules.Fingerprint{Shingles: []uint64{1}, Tokens: 5}
+	a := bot.Post{Platform: "telegram", Author: "anna"}
+	b := bot.Post{Platform: "telegram", Author: "bruno"}
+	bm := bot.Post{Platform: "mastodon", Author: "bruno"}
+	h.Earlier(a) // anna is unknown
+	h.Add(b, fp) // bruno's post, not anna's
+	h.Add(a, fp)
+	h.Add(a, fp) // anna is known now, whatever Earlier found before
+	h.Earlier(b)
+	h.Add(bm, fp) // same author name, other platform
+	for _, tc := range []struct {
+		p    bot.Post
+		want int
+	}{{a, 2}, {b, 1}, {bm, 1}} {
+		if got := len(h.Earlier(tc.p)); got != tc.want {
+			t.Errorf("Earlier(%s/%s) = %d fingerprints, want %d", tc.p.Platform, tc.p.Author, got, tc.want)
+		}
+	}
+	if n := h.Authors(); n != 3 {
+		t.Errorf("history holds %d authors, want 3", n)
+	}
+}
