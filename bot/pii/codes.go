@@ -27,7 +27,14 @@ func (d *Detector) findTaxCodes(st *state) {
 	s := st.s
 	var buf [16]byte
 	for i := 0; i+16 <= len(s); i++ {
-		if !isAlpha(s[i]) || wordCharBefore(s, i) {
+		if !isAlpha(s[i]) {
+			continue
+		}
+		if wordCharBefore(s, i) {
+			// Inside a word: no code starts before its end.
+			for i+1 < len(s) && isAlnum(s[i+1]) {
+				i++
+			}
 			continue
 		}
 		// Quick reject: the first three characters are letters.

@@ -264,5 +264,5 @@ func contains(set string, c byte) bool {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
-func isAlpha(c byte) bool { return isUpper(c) || isLower(c) }
+func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' } // setting 0x20 lower-cases exactly the capitals
 func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }

@@ -60,3 +60,15 @@ func TestIBANLength(t *testing.T) {
 		t.Error("IBAN length table")
 	}
 }
+
+func TestByteClasses(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		upper, lower, digit := 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9'
+		if isAlpha(b) != (upper || lower) || isAlnum(b) != (upper || lower || digit) ||
+			isUpper(b) != upper || isLower(b) != lower || isDigit(b) != digit {
+			t.Errorf("byte %#x: isAlpha %v isAlnum %v isUpper %v isLower %v isDigit %v", c,
+				isAlpha(b), isAlnum(b), isUpper(b), isLower(b), isDigit(b))
+		}
+	}
+}
