@@ -2,6 +2,7 @@ package pii
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -276,5 +277,29 @@ func TestDocumentAndProtocolForms(t *testing.T) {
 				t.Errorf("Find(%q) kinds = %v, want %v", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestBuildHitsFindsEveryKeyword: the filters before the keyword lookup
+// let every keyword of every list through.
+func TestBuildHitsFindsEveryKeyword(t *testing.T) {
+	n := 0
+	for _, refs := range keyIndex {
+		for _, r := range refs {
+			st := newState("Ecco: " + strings.ToUpper(r.key[:1]) + r.key[1:] + " e altro")
+			st.buildHits()
+			found := false
+			for _, h := range st.hits[r.list] {
+				found = found || h.pos == len("Ecco: ") && strings.HasPrefix(h.key, r.key)
+			}
+			if !found {
+				t.Errorf("keyword %q of list %d not found", r.key, r.list)
+			}
+			st.release()
+			n++
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d keywords", n)
 	}
 }

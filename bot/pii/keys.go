@@ -37,7 +37,25 @@ var (
 	// lastMask[c-'a'] has bit n set when some keyword's first run ends
 	// with c and has length n.
 	lastMask [26]uint32
+	// keyFilter has bit keyHash(run) set for each keyword's first run:
+	// the filter that rejects the common short words lenMask and
+	// lastMask let through ("il", "al", "mio").
+	keyFilter [keyFilterBits / 64]uint64
 )
+
+const keyFilterBits = 1 << 12
+
+// keyHash is the filter bit of a run of letters, as buildHits computes it
+// while it reads the run.
+func keyHash(run string) uint32 {
+	h := uint32(0)
+	for i := 0; i < len(run); i++ {
+		h = h*31 + uint32(run[i])
+	}
+	return keyBit(h)
+}
+
+func keyBit(h uint32) uint32 { return (h ^ h>>13) * 0x9E3779B1 >> (32 - 12) }
 
 func init() {
 	lists := [nLists][]string{
@@ -66,6 +84,8 @@ func init() {
 			keyIndex[first] = append(keyIndex[first], keyRef{l, k})
 			lenMask[first[0]-'a'] |= 1 << n
 			lastMask[first[n-1]-'a'] |= 1 << n
+			b := keyHash(first)
+			keyFilter[b/64] |= 1 << (b % 64)
 		}
 	}
 }
@@ -81,12 +101,14 @@ func (st *state) buildHits() {
 			i++
 			continue
 		}
-		j := i + 1
+		j, h := i+1, uint32(c)
 		for j < len(lo) && isLower(lo[j]) {
+			h = h*31 + uint32(lo[j])
 			j++
 		}
 		n := j - i
-		if n < 32 && lenMask[c-'a']&(1<<n) != 0 && lastMask[lo[j-1]-'a']&(1<<n) != 0 && !letterBefore(lo, i) {
+		if b := keyBit(h); n < 32 && lenMask[c-'a']&(1<<n) != 0 && lastMask[lo[j-1]-'a']&(1<<n) != 0 &&
+			keyFilter[b/64]&(1<<(b%64)) != 0 && !letterBefore(lo, i) {
 			for _, r := range keyIndex[lo[i:j]] {
 				if !strings.HasPrefix(lo[i:], r.key) {
 					continue
