@@ -103,11 +103,12 @@ func fingerprintScratch(f string, as *analyzeScratch) Fingerprint {
 		}
 		fp.Shingles = make([]uint64, len(norm)-shingleSize+1)
 		var w uint64
-		for i, c := range norm {
+		for _, c := range norm[:shingleSize-1] {
+			w = w<<8 | uint64(c)
+		}
+		for i, c := range norm[shingleSize-1:] {
 			w = (w<<8 | uint64(c)) & (1<<(8*shingleSize) - 1)
-			if i >= shingleSize-1 {
-				fp.Shingles[i-(shingleSize-1)] = w
-			}
+			fp.Shingles[i] = w
 		}
 	} else {
 		// Byte offsets of each rune, so that shingles are 5 characters long.
@@ -251,41 +252,53 @@ func appendNorm(norm []byte, f string) ([]byte, int) {
 	return norm, tokens
 }
 
-// appendNormASCII is appendNorm for an ASCII f.
+// appendNormASCII is appendNorm for an ASCII f, in one pass: a word is
+// written as it is read, and taken back if it turns out to be a link.
 func appendNormASCII(norm []byte, f string) ([]byte, int) {
 	tokens := 0
+	n := len(norm)
+	norm = slices.Grow(norm, len(f)) // never longer than f: a space stands for a byte of f
+	buf := norm[:cap(norm)]
 	for i := 0; i < len(f); {
-		if asciiSpace(f[i]) {
+		c := f[i]
+		if asciiSpace(c) {
 			i++
 			continue
 		}
-		j, colon := i+1, false
-		for j < len(f) && !asciiSpace(f[j]) {
-			colon = colon || f[j] == ':'
-			j++
-		}
-		w := f[i:j]
-		i = j
-		if w[0] == '@' || w[0] == '#' || colon && strings.Contains(w, "://") || strings.HasPrefix(w, "www.") {
+		if c == '@' || c == '#' || strings.HasPrefix(f[i:], "www.") {
+			for i < len(f) && !asciiSpace(f[i]) {
+				i++
+			}
 			continue
 		}
-		inToken := false
-		for k := 0; k < len(w); k++ {
-			if c := w[k]; c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+		n0, tokens0, start := n, tokens, i
+		inToken, colon := false, false
+		for ; i < len(f); i++ {
+			c := f[i]
+			if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
 				if !inToken {
-					if len(norm) > 0 {
-						norm = append(norm, ' ')
+					if n > 0 {
+						buf[n] = ' '
+						n++
 					}
 					tokens++
 					inToken = true
 				}
-				norm = append(norm, c)
-			} else {
-				inToken = false
+				buf[n] = c
+				n++
+				continue
 			}
+			if asciiSpace(c) {
+				break
+			}
+			inToken = false
+			colon = colon || c == ':'
+		}
+		if colon && strings.Contains(f[start:i], "://") {
+			n, tokens = n0, tokens0 // a link: not part of the text
 		}
 	}
-	return norm, tokens
+	return buf[:n], tokens
 }
 
 // asciiSpace reports whether c is an ASCII white space (unicode.IsSpace).

@@ -138,3 +138,26 @@ func TestFingerprintSettled(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNormASCII: on ASCII text the one-pass normaliser writes what the
+// general one does.
+func FuzzNormASCII(f *testing.F) {
+	for _, s := range []string{
+		"buongiorno, ho fatto domanda di naspi: quando pagate??? vedi https://www.inps.it/x e www.inps.it",
+		"@inps_it #naspi ciao a:b c://d e:/f ::// 2024/25 l'assegno", "", " ", "a", "x://", "\t\v\f\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		for i := range b {
+			b[i] &= 0x7f
+		}
+		s = string(b)
+		want, wantTokens := appendNorm(nil, s)
+		got, gotTokens := appendNormASCII(nil, s)
+		if string(got) != string(want) || gotTokens != wantTokens {
+			t.Fatalf("appendNormASCII(%q) = %q, %d; appendNorm = %q, %d", s, got, gotTokens, want, wantTokens)
+		}
+	})
+}
