@@ -4,6 +4,7 @@
 package text
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -116,8 +117,25 @@ func Fold(s string) string {
 
 // AppendFold appends Fold(s) to dst, for callers that reuse a buffer.
 func AppendFold(dst []byte, s string) []byte {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	n0 := len(dst)
 	for i := 0; i < len(s); {
+		// Eight ASCII bytes at a time, their capitals lower-cased as in
+		// asciiLower.
+		for i+8 <= len(s) {
+			t := s[i : i+8]
+			x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+			if x&highs != 0 {
+				break
+			}
+			upper := (x + (0x80-'A')*ones) &^ (x + (0x80-'Z'-1)*ones) & highs
+			dst = binary.LittleEndian.AppendUint64(dst, x+upper>>2)
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {

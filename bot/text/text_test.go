@@ -31,6 +31,12 @@ func FuzzFoldMatchesFullChain(f *testing.F) {
 	for _, s := range []string{"Perché", "ＩＮＰＳ", "àèìòù ÀÈÌÒÙ ç ñ", "ǅ ǈ ǋ", "İstanbul"} {
 		f.Add(s)
 	}
+	// Long ASCII runs, read eight bytes at a time, with a capital or a
+	// non-ASCII letter at each offset of a block.
+	for k := range 9 {
+		f.Add("buongiorno@[`{"[:k] + "Z" + "abcdefghijklmnop")
+		f.Add("BUONGIORNO INPS"[:k] + "é" + "QUANDO PAGATE LA NASPI")
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) {
 			return
