@@ -58,6 +58,9 @@ func appendTokens(dst []string, s string) []string {
 					start = i
 				}
 				i++
+				for i < len(s) && lowerAlnum[s[i]] { // the rest of the word
+					i++
+				}
 			case c == '[' && start < 0:
 				if j := maskEnd(s, i); j > 0 {
 					i = j // a personal-data mask such as "[iban]"
@@ -115,6 +118,14 @@ func appendTokens(dst []string, s string) []string {
 	flush(len(s))
 	return dst
 }
+
+// lowerAlnum marks the bytes a-z and 0-9.
+var lowerAlnum = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+	}
+	return t
+}()
 
 // scanTokens calls emit for each token of s.
 func scanTokens(s string, emit func(string)) {
