@@ -182,6 +182,10 @@ type violationRules struct {
 	// vocabFilter holds the keys of vocab and caseVocab, to skip the map
 	// lookups of most words that are in neither.
 	vocabFilter wordFilter
+	// vocabIdx and caseVocabIdx give the index in slotLists of a word's
+	// slots (0: none), so that a scan keeps numbers, not slices.
+	vocabIdx, caseVocabIdx map[string]int32
+	slotLists              [][]int32
 }
 
 // wordFilter is a bit set over a cheap hash of a word's length and its
@@ -320,7 +324,19 @@ func loadViolations(fsys fs.FS, dir string) (*violationRules, error) {
 	for w := range v.caseVocab {
 		v.vocabFilter.add(w)
 	}
+	v.slotLists = [][]int32{nil}
+	v.vocabIdx, v.caseVocabIdx = v.indexLists(v.vocab), v.indexLists(v.caseVocab)
 	return v, nil
+}
+
+// indexLists numbers the slot lists of m in slotLists.
+func (v *violationRules) indexLists(m map[string][]int32) map[string]int32 {
+	idx := make(map[string]int32, len(m))
+	for w, slots := range m {
+		idx[w] = int32(len(v.slotLists))
+		v.slotLists = append(v.slotLists, slots)
+	}
+	return idx
 }
 
 func isLexiconLabel(l Violation) bool {
@@ -674,8 +690,8 @@ func expandWord(w string) ([]string, error) {
 type vScan struct {
 	v       *violationRules
 	toks    []text.Token
-	words   [][]int32
-	cased   [][]int32
+	words   []int32 // per token: its slots, an index in slotLists
+	cased   []int32
 	neutral []bool
 	masks   []uint16 // per token: the mask it opens (bit of maskKinds), or 0
 	starts  []int32  // the tokens a pattern may start at, in order
@@ -690,8 +706,6 @@ var scanPool = sync.Pool{New: func() any { return &vScan{} }}
 // release clears the references of a scan and returns it to the pool.
 func (sc *vScan) release() {
 	clear(sc.toks)
-	clear(sc.words)
-	clear(sc.cased)
 	sc.toks, sc.words, sc.cased = sc.toks[:0], sc.words[:0], sc.cased[:0]
 	sc.neutral, sc.v, sc.masks = nil, nil, sc.masks[:0]
 	scanPool.Put(sc)
@@ -747,7 +761,7 @@ func (sc *vScan) has(i int, s int32) bool {
 			}
 		}
 	}
-	return slices.Contains(sc.words[i], s) || slices.Contains(sc.cased[i], s)
+	return slices.Contains(sc.v.slotLists[sc.words[i]], s) || slices.Contains(sc.v.slotLists[sc.cased[i]], s)
 }
 
 // hostIn reports whether host is one of the domains or under one; an
@@ -818,12 +832,12 @@ func (sc *vScan) hits() []vHit {
 				}
 			}
 		}
-		for _, s := range sc.words[i] {
+		for _, s := range v.slotLists[sc.words[i]] {
 			if int(s) < len(v.startBy) {
 				try(v.startBy[s])
 			}
 		}
-		for _, s := range sc.cased[i] {
+		for _, s := range v.slotLists[sc.cased[i]] {
 			if int(s) < len(v.startBy) {
 				try(v.startBy[s])
 			}
@@ -871,24 +885,24 @@ func (v *violationRules) find(p *post) ([]Violation, []Evidence) {
 	// lexicons, of a kind some pattern starts with, or opening a mask.
 	sc.starts = sc.starts[:0]
 	for i := range sc.toks {
-		words, cased := []int32(nil), []int32(nil)
+		words, cased := int32(0), int32(0)
 		t := &sc.toks[i]
 		if t.Kind == text.Word || t.Kind == text.Emoji || t.Kind == text.Number || t.Kind == text.Symbol || t.Kind == text.Hashtag {
 			if v.vocabFilter.mayHave(t.Norm) {
-				words = v.vocab[t.Norm]
-				for _, s := range words {
+				words = v.vocabIdx[t.Norm]
+				for _, s := range v.slotLists[words] {
 					sc.present[s>>6] |= 1 << (s & 63)
 				}
 			}
 			if c := t.Raw[0]; c >= 'A' && c <= 'Z' && v.vocabFilter.mayHave(t.Raw) {
-				cased = v.caseVocab[t.Raw]
-				for _, s := range cased {
+				cased = v.caseVocabIdx[t.Raw]
+				for _, s := range v.slotLists[cased] {
 					sc.present[s>>6] |= 1 << (s & 63)
 				}
 			}
 		}
 		sc.words[i], sc.cased[i] = words, cased
-		if len(words) > 0 || len(cased) > 0 || t.Kind != text.Word && int(t.Kind) < len(v.kindStart) ||
+		if words != 0 || cased != 0 || t.Kind != text.Word && int(t.Kind) < len(v.kindStart) ||
 			len(sc.masks) > 0 && sc.masks[i] != 0 {
 			sc.starts = append(sc.starts, int32(i))
 		}
