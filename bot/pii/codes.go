@@ -37,11 +37,18 @@ func (d *Detector) findTaxCodes(st *state) {
 			}
 			continue
 		}
-		// Quick reject: the first three characters are letters.
+		// Quick reject: the first three characters are letters, and the
+		// first word is the whole code or one of its groups (see
+		// cfGroupsOK: a separator falls after the 3rd, 6th, 8th, 9th, 11th
+		// or 15th character).
 		if !isAlpha(s[i+1]) || !isAlpha(s[i+2]) {
 			for i < len(s) && isAlnum(s[i]) {
 				i++
 			}
+			continue
+		}
+		if l := alnumRun(s, i); l > 16 || cfFirstGroup&(1<<l) == 0 {
+			i += l
 			continue
 		}
 		n := 0
@@ -90,6 +97,19 @@ func (d *Detector) findTaxCodes(st *state) {
 			i = j - 1
 		}
 	}
+}
+
+// cfFirstGroup has bit n set for the lengths a codice fiscale's first
+// word may have: the whole code, or a group cfGroupsOK accepts.
+const cfFirstGroup = 1<<3 | 1<<6 | 1<<8 | 1<<9 | 1<<11 | 1<<15 | 1<<16
+
+// alnumRun is the length of the run of ASCII letters and digits at s[i].
+func alnumRun(s string, i int) int {
+	j := i
+	for j < len(s) && isAlnum(s[j]) {
+		j++
+	}
+	return j - i
 }
 
 // cfGroupsOK accepts the usual ways of splitting a codice fiscale: the
