@@ -421,12 +421,26 @@ func letterBefore(s string, i int) bool {
 	return unicode.IsLetter(r)
 }
 
+// wordCharBefore reports whether a letter or a digit ends at s[i-1].
 func wordCharBefore(s string, i int) bool {
-	return i > 0 && (isDigit(s[i-1]) || letterBefore(s, i))
+	if i <= 0 {
+		return false
+	}
+	if c := s[i-1]; c < utf8.RuneSelf {
+		return isAlnum(c)
+	}
+	return letterBefore(s, i)
 }
 
+// wordCharAt reports whether a letter or a digit starts at s[i].
 func wordCharAt(s string, i int) bool {
-	return i < len(s) && (isDigit(s[i]) || letterAt(s, i))
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	if c := s[i]; c < utf8.RuneSelf {
+		return isAlnum(c)
+	}
+	return letterAt(s, i)
 }
 
 func digitAt(s string, i int) bool { return i >= 0 && i < len(s) && isDigit(s[i]) }
