@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -173,6 +174,23 @@ func readString(b []byte, src string, i int) (string, int, bool) {
 	// Fast path: no escape, valid UTF-8, no control character. Only a
 	// string with a byte above ASCII needs its UTF-8 checked.
 	var or byte
+	// Eight bytes at a time while none is a quote, a backslash or a
+	// control character.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var or8 uint64
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ '"'*ones
+		bs := x ^ '\\'*ones
+		if ((x-0x20*ones)&^x|(q-ones)&^q|(bs-ones)&^bs)&highs != 0 {
+			break
+		}
+		or8 |= x
+		i += 8
+	}
+	if or8&highs != 0 {
+		or = utf8.RuneSelf
+	}
 	for i < len(b) {
 		c := b[i]
 		or |= c

@@ -95,6 +95,13 @@ func FuzzDecodeFlat(f *testing.F) {
 	for _, s := range []string{`{"id":"a","text":"b"}`, `{"id":"a\u00e8","id":7,"text":"b"}`, `{"id":"\xff","text":"b"}`, `{"text":"\u00e8\n"}`, `{"id":1.5e3,"text":"x","ts":null}`, `{}`} {
 		f.Add([]byte(s))
 	}
+	// Long strings, read eight bytes at a time, with a byte that stops
+	// the fast read at each offset of a block.
+	for _, c := range []string{`\n`, `\"`, "\x01", "\x1f", "\xc3\xa8", "\xff", `\u00e8`} {
+		for k := range 9 {
+			f.Add([]byte(`{"id":"x","text":"` + "abcdefghijklmnop"[:8+k] + c + `qrstuvwxyz0123456789"}`))
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var fast inputPost
 		if !decodeFlat(b, &fast) {
