@@ -273,18 +273,30 @@ func (st *state) release() {
 // ASCII and bullets to spaces, and appends to off the offset map back to t.
 func appendNormalize(out []byte, off []int, t string) ([]byte, []int) {
 	var buf [utf8.UTFMax]byte
-	for i, r := range t {
-		if r < 0x80 {
-			out = append(out, byte(r))
-			off = append(off, i)
+	out = slices.Grow(out, len(t))
+	off = slices.Grow(off, len(t)+1)
+	for i := 0; i < len(t); {
+		if t[i] < utf8.RuneSelf {
+			// A run of ASCII at once.
+			j := i + 1
+			for j < len(t) && t[j] < utf8.RuneSelf {
+				j++
+			}
+			out = append(out, t[i:j]...)
+			for ; i < j; i++ {
+				off = append(off, i)
+			}
 			continue
 		}
+		r, size := utf8.DecodeRuneInString(t[i:])
+		i0 := i
+		i += size
 		if r >= 0xC0 && r <= 0x24F && r != 0xD7 && r != 0xF7 && r < 0x132 {
 			// Latin-1 and Latin Extended-A letters are NFKC already.
 			n0 := len(out)
 			out = utf8.AppendRune(out, r)
 			for j := n0; j < len(out); j++ {
-				off = append(off, i)
+				off = append(off, i0)
 			}
 			continue
 		}
@@ -314,7 +326,7 @@ func appendNormalize(out []byte, off []int, t string) ([]byte, []int) {
 			}
 		}
 		for j := n0; j < len(out); j++ {
-			off = append(off, i)
+			off = append(off, i0)
 		}
 	}
 	off = append(off, len(t))
