@@ -186,6 +186,7 @@ type violationRules struct {
 	// slots (0: none), so that a scan keeps numbers, not slices.
 	vocabIdx, caseVocabIdx map[string]int32
 	slotLists              [][]int32
+	startLists             [][]int32 // by slotLists index: the startBy lists of its slots, in order
 }
 
 // wordFilter is a bit set over a cheap hash of a word's length and its
@@ -324,17 +325,25 @@ func loadViolations(fsys fs.FS, dir string) (*violationRules, error) {
 	for w := range v.caseVocab {
 		v.vocabFilter.add(w)
 	}
-	v.slotLists = [][]int32{nil}
+	v.slotLists, v.startLists = [][]int32{nil}, [][]int32{nil}
 	v.vocabIdx, v.caseVocabIdx = v.indexLists(v.vocab), v.indexLists(v.caseVocab)
 	return v, nil
 }
 
-// indexLists numbers the slot lists of m in slotLists.
+// indexLists numbers the slot lists of m in slotLists, and lists in
+// startLists the patterns that start with one of each list's slots.
 func (v *violationRules) indexLists(m map[string][]int32) map[string]int32 {
 	idx := make(map[string]int32, len(m))
 	for w, slots := range m {
 		idx[w] = int32(len(v.slotLists))
 		v.slotLists = append(v.slotLists, slots)
+		var starts []int32
+		for _, s := range slots {
+			if int(s) < len(v.startBy) {
+				starts = append(starts, v.startBy[s]...)
+			}
+		}
+		v.startLists = append(v.startLists, starts)
 	}
 	return idx
 }
@@ -832,16 +841,8 @@ func (sc *vScan) hits() []vHit {
 				}
 			}
 		}
-		for _, s := range v.slotLists[sc.words[i]] {
-			if int(s) < len(v.startBy) {
-				try(v.startBy[s])
-			}
-		}
-		for _, s := range v.slotLists[sc.cased[i]] {
-			if int(s) < len(v.startBy) {
-				try(v.startBy[s])
-			}
-		}
+		try(v.startLists[sc.words[i]])
+		try(v.startLists[sc.cased[i]])
 		if k := sc.toks[i].Kind; k != text.Word && int(k) < len(v.kindStart) {
 			try(v.kindStart[k])
 		}
