@@ -95,7 +95,15 @@ func decodeInput(line []byte) (inputPost, error) {
 	if decodeFlat(line, &in) {
 		return in, nil
 	}
-	in = inputPost{}
+	return decodeJSON(line)
+}
+
+// decodeJSON is decodeInput's encoding/json path, a function of its own
+// (not inlined) so that the fast path's inputPost stays on the stack.
+//
+//go:noinline
+func decodeJSON(line []byte) (inputPost, error) {
+	var in inputPost
 	err := json.Unmarshal(line, &in)
 	return in, err
 }
