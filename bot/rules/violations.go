@@ -708,6 +708,8 @@ type vScan struct {
 	hitBuf  []vHit   // hits of the post
 	byRule  []vHit   // hits grouped by rule
 	unless  []vHit   // unless hits of one rule
+	groups  [][]vHit // hits of one rule by group
+	fired   []Evidence
 }
 
 var scanPool = sync.Pool{New: func() any { return &vScan{} }}
@@ -1020,7 +1022,8 @@ func (v *violationRules) evaluate(sc *vScan, hs []vHit) ([]Violation, []Evidence
 	}
 	var scoreBuf [8]score
 	scores := scoreBuf[:0]
-	var fired []Evidence
+	fired := sc.fired[:0]
+	defer func() { sc.fired = fired }()
 	for lo := 0; lo < len(byRule); {
 		ri := v.patterns[byRule[lo].pat].rule
 		hi := lo + 1
@@ -1066,7 +1069,13 @@ func (v *violationRules) evaluate(sc *vScan, hs []vHit) ([]Violation, []Evidence
 				}
 			}
 		} else {
-			groups := make([][]vHit, r.groups)
+			if cap(sc.groups) < r.groups {
+				sc.groups = make([][]vHit, r.groups)
+			}
+			groups := sc.groups[:r.groups]
+			for g := range groups {
+				groups[g] = groups[g][:0]
+			}
 			for _, h := range rh {
 				if g := v.patterns[h.pat].role; g >= 0 {
 					groups[g] = append(groups[g], h)
