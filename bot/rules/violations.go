@@ -163,6 +163,9 @@ type vRule struct {
 type violationRules struct {
 	minLetters int
 	acronyms   map[string]bool
+	// acroFilter[len][first] has bit last set for each acronym (with
+	// acroIndex of its first and last bytes): most words skip the lookup.
+	acroFilter [17][27]uint32
 	ignore     map[string]bool
 	domains    map[string][]string
 	safe       []string
@@ -239,7 +242,11 @@ func loadViolations(fsys fs.FS, dir string) (*violationRules, error) {
 		errs = append(errs, fmt.Errorf("%s: shouting.min_letters must be positive", name))
 	}
 	for _, a := range vf.Shouting.Acronyms {
-		v.acronyms[strings.ToUpper(a)] = true
+		a = strings.ToUpper(a)
+		v.acronyms[a] = true
+		if a != "" && len(a) <= 16 {
+			v.acroFilter[len(a)][acroIndex(a[0])] |= 1 << acroIndex(a[len(a)-1])
+		}
 	}
 	for _, m := range vf.IgnoreMentions {
 		v.ignore["@"+strings.ToLower(strings.TrimPrefix(m, "@"))] = true
@@ -1262,9 +1269,18 @@ func capsBound(s string) int {
 	return n
 }
 
+// acroIndex numbers a byte for acroFilter: a letter (either case) by its
+// place in the alphabet, anything else 26.
+func acroIndex(c byte) uint8 {
+	if c |= 0x20; c >= 'a' && c <= 'z' {
+		return c - 'a'
+	}
+	return 26
+}
+
 // countWord adds the letters of w unless it is an allowlisted acronym.
 func (v *violationRules) countWord(w string, letters, upper *int) {
-	if len(w) <= 16 {
+	if len(w) <= 16 && v.acroFilter[len(w)][acroIndex(w[0])]&(1<<acroIndex(w[len(w)-1])) != 0 {
 		var buf [16]byte
 		ascii := true
 		for i := 0; i < len(w); i++ {
