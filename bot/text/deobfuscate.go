@@ -448,13 +448,21 @@ func fastChunk(toks *[]Token, chunk, lower string, sent int) bool {
 		p2, p1 = p1, c
 		if c == '\'' {
 			if k > start {
-				*toks = append(*toks, fastWord(chunk[start:k], lower[start:k], accented, sent))
+				norm := lower[start:k]
+				if accented {
+					norm = foldLatin(norm)
+				}
+				*toks = append(*toks, Token{Raw: chunk[start:k], Norm: norm, Kind: Word, Sentence: sent})
 			}
 			start, accented = k+1, false
 		}
 	}
 	if hi > start {
-		*toks = append(*toks, fastWord(chunk[start:hi], lower[start:hi], accented, sent))
+		norm := lower[start:hi]
+		if accented {
+			norm = foldLatin(norm)
+		}
+		*toks = append(*toks, Token{Raw: chunk[start:hi], Norm: norm, Kind: Word, Sentence: sent})
 	}
 	return true
 }
@@ -466,24 +474,20 @@ func fastFail(toks *[]Token, n int) bool {
 	return false
 }
 
-// fastWord is the token of a plain word: its lower-cased form when it is
-// ASCII, else its folded letters.
-func fastWord(raw, lower string, accented bool, sent int) Token {
-	norm := lower
-	if accented {
-		var b strings.Builder
-		b.Grow(len(lower))
-		for i := 0; i < len(lower); i++ {
-			c := lower[i]
-			if c >= 0x80 {
-				i++
-				c = latin1Fold[lower[i]&0x3F]
-			}
-			b.WriteByte(c)
+// foldLatin folds a lower-cased word of ASCII letters and the accented
+// letters fastChunk takes.
+func foldLatin(lower string) string {
+	var b strings.Builder
+	b.Grow(len(lower))
+	for i := 0; i < len(lower); i++ {
+		c := lower[i]
+		if c >= 0x80 {
+			i++
+			c = latin1Fold[lower[i]&0x3F]
 		}
-		norm = b.String()
+		b.WriteByte(c)
 	}
-	return Token{Raw: raw, Norm: norm, Kind: Word, Sentence: sent}
+	return b.String()
 }
 
 // latin1Fold folds the letters U+00C0–U+00FF that foldWord folds, indexed
