@@ -56,9 +56,8 @@ func (st *state) buildChains() []chain {
 	defer func() { st.gbuf, st.sbuf = gbuf, sbuf }()
 	i := 0
 	for i < len(s) {
-		if !isDigit(s[i]) {
-			i++
-			continue
+		if i = nextDigit(s, i); i == len(s) {
+			break
 		}
 		c := chain{start: i}
 		if i > 0 && s[i-1] == '+' {

@@ -78,3 +78,19 @@ func lowerFrom(b []byte, i int) {
 		}
 	}
 }
+
+// nextDigit returns the index of the first ASCII digit of s at or after
+// i, or len(s).
+func nextDigit(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		if inRange8(load8(s[i:i+8]), '0', '9') != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if isDigit(s[i]) {
+			return i
+		}
+	}
+	return len(s)
+}

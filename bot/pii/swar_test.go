@@ -82,3 +82,19 @@ func lowerBytes(s string) []byte {
 	}
 	return b
 }
+
+func TestNextDigit(t *testing.T) {
+	for _, s := range swarSamples() {
+		for i := range len(s) + 1 {
+			want := strings.IndexAny(s[i:], "0123456789")
+			if want < 0 {
+				want = len(s)
+			} else {
+				want += i
+			}
+			if got := nextDigit(s, i); got != want {
+				t.Errorf("nextDigit(%q, %d) = %d, want %d", s, i, got, want)
+			}
+		}
+	}
+}
