@@ -128,6 +128,10 @@ func TestFindIBAN(t *testing.T) {
 		{name: "bad check with context", text: "IBAN IT61 X054 2811 1010 0000 0123 456", want: []Kind{IBAN}},
 		{name: "bad check no context", text: "codice IT61X0542811101000000123456 ordine", want: nil},
 		{name: "too short", text: "IT60 X054 2811", want: nil},
+		{name: "two in a row", text: "IT60X0542811101000000123456 GB29NWBK60161331926819",
+			want: []Kind{IBAN}, spans: []string{"IT60X0542811101000000123456", "GB29NWBK60161331926819"}},
+		{name: "after digits", text: "2024: DE89370400440532013000", want: []Kind{IBAN}, spans: []string{"DE89370400440532013000"}},
+		{name: "inside a word", text: "XIT60X0542811101000000123456", want: nil},
 	})
 }
 

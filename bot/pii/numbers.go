@@ -255,8 +255,12 @@ func digitRun(s string, i int) int {
 func (d *Detector) findIBANs(st *state) {
 	s := st.s
 	var buf []byte
-	for i := 0; i+4 <= len(s); i++ {
-		if !isAlpha(s[i]) || !isAlpha(s[i+1]) || !isDigit(s[i+2]) || !isDigit(s[i+3]) || wordCharBefore(s, i) {
+	// An IBAN starts with two letters and two digits: visit the digits
+	// (skipping the text between them eight bytes at a time) and look two
+	// bytes back.
+	for d := nextDigit(s, 2); d+2 <= len(s); d = nextDigit(s, d+1) {
+		i := d - 2
+		if !isAlpha(s[i]) || !isAlpha(s[i+1]) || !isDigit(s[i+3]) || wordCharBefore(s, i) {
 			continue
 		}
 		cc := string([]byte{upper(s[i]), upper(s[i+1])})
@@ -291,7 +295,7 @@ func (d *Detector) findIBANs(st *state) {
 				hasWordIn(st.lo, clampBack(s, i, 60), i, "iban", "conto", "c/c", "bonifico") && ibanLayout(buf)
 		}
 		if ok && st.claim(IBAN, i, j) {
-			i = j - 1
+			d = j + 1 // the next IBAN starts at j or later
 		}
 	}
 }
