@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"slices"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -22,11 +25,41 @@ func (v *Verdict) AppendJSON(b []byte) []byte {
 	b = append(b, `,"actions":`...)
 	b = appendList(b, v.Actions)
 	b = append(b, `,"reply":`...)
-	b = appendString(b, v.Reply)
+	b = appendReply(b, v.Reply)
 	b = append(b, `,"redacted":`...)
 	b = appendString(b, v.Redacted)
 	return append(b, '}')
 }
+
+// appendReply is appendString for a reply. Replies come from a small
+// catalogue, so their escaped forms are kept in a few slots (chosen by
+// length), each holding the last reply of its length: a reply seen
+// before is copied instead of escaped again. The slots hold immutable
+// entries behind atomic pointers, so concurrent verdicts may share them.
+func appendReply(b []byte, s string) []byte {
+	if len(s) < minCachedReply {
+		return appendString(b, s)
+	}
+	slot := &replySlots[len(s)%len(replySlots)]
+	if e := slot.Load(); e != nil && e.text == s {
+		return append(b, e.json...)
+	}
+	n := len(b)
+	b = appendString(b, s)
+	slot.Store(&escapedReply{text: strings.Clone(s), json: slices.Clone(b[n:])})
+	return b
+}
+
+// minCachedReply is the length below which escaping costs less than a
+// look in the cache.
+const minCachedReply = 64
+
+type escapedReply struct {
+	text string
+	json []byte // text as a JSON string, quotes included
+}
+
+var replySlots [64]atomic.Pointer[escapedReply]
 
 func appendList[T ~string](b []byte, xs []T) []byte {
 	if xs == nil {

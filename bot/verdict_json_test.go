@@ -62,3 +62,45 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendJSONReplyCache: a reply written before is copied from the
+// cache, replies of the same length (one slot) displace each other, and
+// concurrent verdicts sharing the slots stay correct.
+func TestAppendJSONReplyCache(t *testing.T) {
+	base := "Gentile utente, per la NASpI può contattare il Contact Center al numero 803 164 (\"gratuito\")."
+	replies := []string{
+		base,
+		strings.Replace(base, "NASpI", "NASPI", 1), // same length, same slot
+		base + " Grazie.",
+		base,
+		strings.Replace(base, "può", "puo", 1) + "\u2028", // other bytes, escaped
+		"breve",
+	}
+	for i, r := range replies {
+		for range 2 {
+			v := Verdict{ID: "r", Reply: r, Intent: rules.Naspi}
+			if got, want := v.AppendJSON(nil), stdJSON(t, &v); !bytes.Equal(got, want) {
+				t.Fatalf("reply %d: AppendJSON = %s\nencoding/json = %s", i, got, want)
+			}
+		}
+	}
+	done := make(chan []string)
+	for w := range 4 {
+		go func() {
+			var bad []string
+			for i := range 500 {
+				r := replies[(i+w)%len(replies)]
+				v := Verdict{ID: "r", Reply: r}
+				if got := v.AppendJSON(nil); !bytes.Contains(got, appendString(nil, r)) {
+					bad = append(bad, string(got))
+				}
+			}
+			done <- bad
+		}()
+	}
+	for range 4 {
+		if bad := <-done; len(bad) > 0 {
+			t.Errorf("concurrent AppendJSON wrote %d wrong replies, first %s", len(bad), bad[0])
+		}
+	}
+}
