@@ -185,9 +185,9 @@ type violationRules struct {
 	// vocabFilter holds the keys of vocab and caseVocab, to skip the map
 	// lookups of most words that are in neither.
 	vocabFilter wordFilter
-	// vocabIdx and caseVocabIdx give the index in slotLists of a word's
+	// vocabTab and caseVocabTab give the index in slotLists of a word's
 	// slots (0: none), so that a scan keeps numbers, not slices.
-	vocabIdx, caseVocabIdx map[string]int32
+	vocabTab, caseVocabTab wordTable
 	slotLists              [][]int32
 	startLists             [][]int32 // by slotLists index: the startBy lists of its slots, in order
 }
@@ -214,9 +214,44 @@ func (f *wordFilter) add(w string) {
 	f.bits[h/64] |= 1 << (h % 64)
 }
 
-func (f *wordFilter) mayHave(w string) bool {
-	h := wordFilterHash(w)
-	return f.bits[h/64]&(1<<(h%64)) != 0
+func (f *wordFilter) mayHave(w string) bool { return f.has(wordFilterHash(w)) }
+
+// has is mayHave for a word of hash h.
+func (f *wordFilter) has(h uint32) bool { return f.bits[h/64]&(1<<(h%64)) != 0 }
+
+// wordTable maps the words of a lexicon to their slotLists index through
+// the filter's hash, already at hand when the filter lets a word through:
+// open addressing, linear probing, at most half full.
+type wordTable struct {
+	words []string
+	idx   []int32
+	mask  uint32
+}
+
+func newWordTable(m map[string]int32) wordTable {
+	size := 16
+	for size < 2*len(m) {
+		size *= 2
+	}
+	t := wordTable{words: make([]string, size), idx: make([]int32, size), mask: uint32(size - 1)}
+	for w, i := range m {
+		k := wordFilterHash(w) & t.mask
+		for t.idx[k] != 0 {
+			k = (k + 1) & t.mask
+		}
+		t.words[k], t.idx[k] = w, i
+	}
+	return t
+}
+
+// find returns the slotLists index of w, whose wordFilterHash is h, or 0.
+func (t *wordTable) find(w string, h uint32) int32 {
+	for k := h & t.mask; t.idx[k] != 0; k = (k + 1) & t.mask {
+		if t.words[k] == w {
+			return t.idx[k]
+		}
+	}
+	return 0
 }
 
 // loadViolations reads violations.yaml and the lexicon files it lists from
@@ -333,7 +368,7 @@ func loadViolations(fsys fs.FS, dir string) (*violationRules, error) {
 		v.vocabFilter.add(w)
 	}
 	v.slotLists, v.startLists = [][]int32{nil}, [][]int32{nil}
-	v.vocabIdx, v.caseVocabIdx = v.indexLists(v.vocab), v.indexLists(v.caseVocab)
+	v.vocabTab, v.caseVocabTab = newWordTable(v.indexLists(v.vocab)), newWordTable(v.indexLists(v.caseVocab))
 	return v, nil
 }
 
@@ -898,14 +933,16 @@ func (v *violationRules) find(p *post) ([]Violation, []Evidence) {
 		words, cased := int32(0), int32(0)
 		t := &sc.toks[i]
 		if t.Kind == text.Word || t.Kind == text.Emoji || t.Kind == text.Number || t.Kind == text.Symbol || t.Kind == text.Hashtag {
-			if v.vocabFilter.mayHave(t.Norm) {
-				words = v.vocabIdx[t.Norm]
+			if h := wordFilterHash(t.Norm); v.vocabFilter.has(h) {
+				words = v.vocabTab.find(t.Norm, h)
 				for _, s := range v.slotLists[words] {
 					sc.present[s>>6] |= 1 << (s & 63)
 				}
 			}
-			if c := t.Raw[0]; c >= 'A' && c <= 'Z' && v.vocabFilter.mayHave(t.Raw) {
-				cased = v.caseVocabIdx[t.Raw]
+			if c := t.Raw[0]; c >= 'A' && c <= 'Z' {
+				if h := wordFilterHash(t.Raw); v.vocabFilter.has(h) {
+					cased = v.caseVocabTab.find(t.Raw, h)
+				}
 				for _, s := range v.slotLists[cased] {
 					sc.present[s>>6] |= 1 << (s & 63)
 				}

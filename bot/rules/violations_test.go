@@ -408,3 +408,27 @@ func TestIndexFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestWordTable: the lexicon table finds every lexicon word and no other.
+func TestWordTable(t *testing.T) {
+	v := loadDefault(t).violations
+	for _, tc := range []struct {
+		words map[string][]int32
+		tab   *wordTable
+	}{{v.vocab, &v.vocabTab}, {v.caseVocab, &v.caseVocabTab}} {
+		if len(tc.words) == 0 {
+			continue
+		}
+		for w, slots := range tc.words {
+			i := tc.tab.find(w, wordFilterHash(w))
+			if i == 0 || !slices.Equal(v.slotLists[i], slots) {
+				t.Errorf("find(%q) = %d (slots %v), want slots %v", w, i, v.slotLists[i], slots)
+			}
+		}
+		for _, w := range []string{"", "zzzz", "buongiorno!", "inpss", "x"} {
+			if _, in := tc.words[w]; !in && tc.tab.find(w, wordFilterHash(w)) != 0 {
+				t.Errorf("find(%q) found a word not in the lexicon", w)
+			}
+		}
+	}
+}
