@@ -188,6 +188,13 @@ func (ir *intentRules) lookup(tok string, pos int32, cands []cand) ([]cand, bool
 			n = ir.dense[nd.dense+int32(ir.class[c])]
 			continue
 		}
+		if nd.edgeHi-nd.edgeLo == 1 { // most nodes below the first bytes
+			if e := ir.edges[nd.edgeLo]; e.b == c {
+				n = e.next
+				continue
+			}
+			break
+		}
 		next := int32(0)
 		for _, e := range ir.edges[nd.edgeLo:nd.edgeHi] {
 			if e.b == c {
