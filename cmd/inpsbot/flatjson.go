@@ -53,8 +53,11 @@ func decodeFlat(b []byte, in *inputPost) bool {
 		raw := b[start:i]
 		switch key {
 		case "id":
-			in.ID = append(in.ID[:0], raw...)
-			in.id, in.idSet = str, isString
+			// A string id is kept decoded; any other is kept raw for
+			// rawID, as encoding/json would.
+			if in.id, in.idSet = str, isString; !isString {
+				in.ID = append(in.ID[:0], raw...)
+			}
 		case "text":
 			if !isString {
 				return false // encoding/json reports the type error

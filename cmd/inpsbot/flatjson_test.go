@@ -9,16 +9,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// postView is what the rest of the program reads of an inputPost.
+// postView is what the rest of the program reads of an inputPost that
+// decoded (the raw id is read only after an error, which encoding/json
+// reports).
 type postView struct {
-	RawID, ID, Text               string
+	ID, Text                      string
 	HasText                       bool
 	Author, Channel, Platform, TS string
 }
 
 func view(in inputPost) postView {
 	id, text, ok := in.fields()
-	return postView{RawID: string(in.ID), ID: id, Text: text, HasText: ok,
+	return postView{ID: id, Text: text, HasText: ok,
 		Author: in.Author, Channel: in.Channel, Platform: in.Platform, TS: in.TS}
 }
 
