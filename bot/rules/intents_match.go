@@ -359,6 +359,14 @@ var (
 	slotNone      = slotOf(None)
 )
 
+// topicSlot marks the slots of the topics (IsTopic).
+var topicSlot = func() (t [len(intentOrder)]bool) {
+	for i, in := range intentOrder {
+		t[i] = in.IsTopic()
+	}
+	return t
+}()
+
 // slotOf is the score slot of an intent.
 func slotOf(in Intent) int {
 	for i, x := range intentOrder {
@@ -374,8 +382,8 @@ func slotOf(in Intent) int {
 // name of the decision rule that chose it.
 func (ir *intentRules) decide(s *[numSlots]float64, ef violationEffect, piiW float64) (Intent, string) {
 	best := -1
-	for i, in := range intentOrder {
-		if !in.IsTopic() {
+	for i := range intentOrder {
+		if !topicSlot[i] {
 			continue
 		}
 		if best < 0 || s[i] > s[best] || s[i] == s[best] && ir.rank[i] < ir.rank[best] {
