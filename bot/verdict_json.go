@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/inps-social/inpsbot/bot/internal/swar"
 )
 
 // AppendJSON appends the verdict's JSON line of the classification
@@ -87,10 +89,7 @@ func appendString(b []byte, s string) []byte {
 		// Skip eight plain bytes at a time: most of a verdict is ASCII
 		// text that needs no escape.
 		for i+8 <= len(s) {
-			t := s[i : i+8]
-			x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-			if !plain8(x) {
+			if !plain8(swar.Load(s[i : i+8])) {
 				break
 			}
 			i += 8
@@ -149,9 +148,9 @@ func appendString(b []byte, s string) []byte {
 // plain8 reports whether the eight bytes of x are printable ASCII other
 // than '"' and '\\', that is bytes appendString copies as they are.
 func plain8(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	const ones = swar.Ones
 	ctl := (x - 0x20*ones) & ^x // high bit set where a byte is below 0x20
 	q := x ^ ('"' * ones)       // zero where a byte is '"'
 	bs := x ^ ('\\' * ones)
-	return (ctl|(q-ones)&^q|(bs-ones)&^bs|x)&highs == 0
+	return (ctl|(q-ones)&^q|(bs-ones)&^bs|x)&swar.Highs == 0
 }

@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/inps-social/inpsbot/bot/internal/swar"
 	"github.com/inps-social/inpsbot/bot/pii"
 	"github.com/inps-social/inpsbot/bot/text"
 )
@@ -1285,18 +1286,11 @@ func (v *violationRules) shouting(s string) bool {
 // byte of a character outside U+0000–U+007F (which may be a capital),
 // eight bytes at a time.
 func capsBound(s string) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	n, i := 0, 0
 	for ; i+8 <= len(s); i += 8 {
-		t := s[i : i+8]
-		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-		low := x &^ highs // each byte's seven low bits: no carry between bytes below
-		geA := low + (0x80-'A')*ones
-		gtZ := low + (0x80-'Z'-1)*ones
-		upper := geA &^ gtZ &^ x // 'A'..'Z' and high bit clear
-		lead := x & (x << 1)     // high bit set where a byte is 0xC0 or above
-		n += bits.OnesCount64((upper | lead) & highs)
+		x := swar.Load(s[i : i+8])
+		lead := x & (x << 1) & swar.Highs // high bit set where a byte is 0xC0 or above
+		n += bits.OnesCount64(swar.Upper(x) | lead)
 	}
 	for ; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0xC0 {

@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/inps-social/inpsbot/bot/internal/swar"
 )
 
 // Kind classifies a Token.
@@ -370,18 +372,13 @@ var chunkStop = func() (t [256]bool) {
 
 // asciiLower lower-cases the ASCII letters of s, keeping byte offsets.
 func asciiLower(s string) string {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
 			b := []byte(s)
-			// Eight bytes at a time: add 'a'-'A' (0x20) to each byte in
-			// 'A'..'Z', found as in capsBound.
 			j := i
-			for ; j+8 <= len(b); j += 8 {
+			for ; j+8 <= len(b); j += 8 { // eight bytes at a time
 				x := binary.LittleEndian.Uint64(b[j:])
-				low := x &^ highs
-				upper := (low + (0x80-'A')*ones) &^ (low + (0x80-'Z'-1)*ones) &^ x & highs
-				binary.LittleEndian.PutUint64(b[j:], x+upper>>2)
+				binary.LittleEndian.PutUint64(b[j:], x+swar.Upper(x)>>2)
 			}
 			for ; j < len(b); j++ {
 				if c := b[j]; c >= 'A' && c <= 'Z' {

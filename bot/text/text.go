@@ -14,6 +14,8 @@ import (
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/inps-social/inpsbot/bot/internal/swar"
 )
 
 // Display returns the text a person would read: when raw looks like HTML
@@ -35,10 +37,7 @@ func Display(raw string) string {
 func IsASCII(s string) bool {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		t := s[i : i+8]
-		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-		if x&0x8080808080808080 != 0 {
+		if swar.Load(s[i:i+8])&swar.Highs != 0 {
 			return false
 		}
 	}
@@ -117,20 +116,15 @@ func Fold(s string) string {
 
 // AppendFold appends Fold(s) to dst, for callers that reuse a buffer.
 func AppendFold(dst []byte, s string) []byte {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	n0 := len(dst)
 	for i := 0; i < len(s); {
-		// Eight ASCII bytes at a time, their capitals lower-cased as in
-		// asciiLower.
+		// Eight ASCII bytes at a time, their capitals lower-cased.
 		for i+8 <= len(s) {
-			t := s[i : i+8]
-			x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
-				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-			if x&highs != 0 {
+			x := swar.Load(s[i : i+8])
+			if x&swar.Highs != 0 {
 				break
 			}
-			upper := (x + (0x80-'A')*ones) &^ (x + (0x80-'Z'-1)*ones) & highs
-			dst = binary.LittleEndian.AppendUint64(dst, x+upper>>2)
+			dst = binary.LittleEndian.AppendUint64(dst, x+swar.Upper(x)>>2)
 			i += 8
 		}
 		if i >= len(s) {
