@@ -76,16 +76,44 @@ func Tokens(s string) []string {
 // Analyze gives the violations (but personal_data and repeated), the
 // intent and the personal flag of one post.
 func (rs *Ruleset) Analyze(in Input) Result {
+	return rs.AnalyzeAll([]Input{in})[0]
+}
+
+// AnalyzeAll is Analyze over several posts: each stage (violations,
+// intents, fingerprints) runs over all of them before the next, which
+// keeps its code and tables in the processor's caches.
+func (rs *Ruleset) AnalyzeAll(ins []Input) []Result {
 	as := analyzePool.Get().(*analyzeScratch)
 	defer analyzePool.Put(as)
-	as.fold = text.AppendFold(as.fold[:0], in.Redacted)
-	p := &post{Input: in, fold: unsafe.String(unsafe.SliceData(as.fold), len(as.fold))}
-	viol, ev := rs.violations.find(p)
-	slices.Sort(viol)
-	viol = slices.Compact(viol)
-	intent, personal, ev := rs.intents.classifyInto(p, viol, ev)
-	return Result{Violations: viol, Intent: intent, Personal: personal, Evidence: ev,
-		Fingerprint: fingerprintScratch(p.fold, as)}
+	// The folded texts, one after the other in as.fold: their strings are
+	// made once the buffer has stopped growing.
+	ends := make([]int, len(ins))
+	as.fold = as.fold[:0]
+	for i, in := range ins {
+		as.fold = text.AppendFold(as.fold, in.Redacted)
+		ends[i] = len(as.fold)
+	}
+	ps := make([]post, len(ins))
+	start := 0
+	for i, in := range ins {
+		f := as.fold[start:ends[i]]
+		ps[i] = post{Input: in, fold: unsafe.String(unsafe.SliceData(f), len(f))}
+		start = ends[i]
+	}
+	res := make([]Result, len(ins))
+	for i := range ps {
+		viol, ev := rs.violations.find(&ps[i])
+		slices.Sort(viol)
+		res[i].Violations, res[i].Evidence = slices.Compact(viol), ev
+	}
+	for i := range ps {
+		r := &res[i]
+		r.Intent, r.Personal, r.Evidence = rs.intents.classifyInto(&ps[i], r.Violations, r.Evidence)
+	}
+	for i := range ps {
+		res[i].Fingerprint = fingerprintScratch(ps[i].fold, as)
+	}
+	return res
 }
 
 // Policy returns the action table of the ruleset.

@@ -243,58 +243,92 @@ func classifyStream(resp *bot.Responder, stdin io.Reader, stdout io.Writer) erro
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	var buf, out []byte
+	// Lines are decided a batch at a time (see Responder.DecideAll): the
+	// lines already read, up to batchSize, so that a line typed alone is
+	// answered at once. An output slot holds an error line or a post.
+	type slot struct {
+		errLine *errorLine
+		post    int // index in posts when errLine is nil
+	}
+	var (
+		buf, out []byte
+		slots    []slot
+		posts    []bot.Post
+	)
+	earlier := hist.Earlier
+	added := func(p bot.Post, v *bot.Verdict) { hist.Add(p, v.Fingerprint) }
+	flush := func() error {
+		vs := resp.DecideAll(posts, earlier, added)
+		for _, s := range slots {
+			if s.errLine != nil {
+				if err := enc.Encode(s.errLine); err != nil {
+					return fmt.Errorf("classify: write output: %w", err)
+				}
+				continue
+			}
+			out = append(vs[s.post].AppendJSON(out[:0]), '\n')
+			if _, err := w.Write(out); err != nil {
+				return fmt.Errorf("classify: write output: %w", err)
+			}
+		}
+		clear(posts)
+		slots, posts = slots[:0], posts[:0]
+		if lr.r.Buffered() == 0 {
+			if err := w.Flush(); err != nil {
+				return fmt.Errorf("classify: write output: %w", err)
+			}
+		}
+		return nil
+	}
 	for {
 		line, n, err := lr.next(buf)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
+			if ferr := flush(); ferr != nil {
+				return ferr
+			}
 			w.Flush()
 			return fmt.Errorf("classify: read input at line %d: %w", n+1, err)
 		}
 		buf = line[:0]
-		if lr.long {
-			if err := enc.Encode(errorLine{Line: n, Error: fmt.Sprintf("line %d: longer than %d bytes", n, maxLine)}); err != nil {
-				return fmt.Errorf("classify: write output: %w", err)
+		switch {
+		case lr.long:
+			slots = append(slots, slot{errLine: &errorLine{Line: n, Error: fmt.Sprintf("line %d: longer than %d bytes", n, maxLine)}})
+		case len(bytes.TrimSpace(line)) == 0:
+			slots = append(slots, slot{errLine: &errorLine{Line: n, Error: fmt.Sprintf("line %d: empty line", n)}})
+		default:
+			p, id, perr := parsePost(line)
+			if perr != nil {
+				el := &errorLine{ID: id, Error: perr.Error()}
+				if id == "" {
+					el.Line = n
+					el.Error = "line " + strconv.Itoa(n) + ": " + el.Error
+				}
+				slots = append(slots, slot{errLine: el})
+				break
 			}
-			continue
+			slots = append(slots, slot{post: len(posts)})
+			posts = append(posts, p)
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			if err := enc.Encode(errorLine{Line: n, Error: fmt.Sprintf("line %d: empty line", n)}); err != nil {
-				return fmt.Errorf("classify: write output: %w", err)
-			}
-			continue
-		}
-		p, id, perr := parsePost(line)
-		if perr != nil {
-			el := errorLine{ID: id, Error: perr.Error()}
-			if id == "" {
-				el.Line = n
-				el.Error = "line " + strconv.Itoa(n) + ": " + el.Error
-			}
-			if err := enc.Encode(el); err != nil {
-				return fmt.Errorf("classify: write output: %w", err)
-			}
-		} else {
-			v := resp.Decide(p, hist.Earlier(p))
-			hist.Add(p, v.Fingerprint)
-			out = append(v.AppendJSON(out[:0]), '\n')
-			if _, err := w.Write(out); err != nil {
-				return fmt.Errorf("classify: write output: %w", err)
+		if len(slots) == batchSize || lr.r.Buffered() == 0 {
+			if err := flush(); err != nil {
+				return err
 			}
 		}
-		if lr.r.Buffered() == 0 {
-			if err := w.Flush(); err != nil {
-				return fmt.Errorf("classify: write output: %w", err)
-			}
-		}
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("classify: write output: %w", err)
 	}
 	return nil
 }
+
+// batchSize is how many lines classify decides together at most.
+const batchSize = 64
 
 func cmdCheck(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
