@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inps-social/inpsbot/bot"
 	"github.com/inps-social/inpsbot/configs"
 )
 
@@ -303,17 +304,24 @@ func TestRunConsole(t *testing.T) {
 	}
 }
 
-// BenchmarkClassify measures the whole batch path, JSON in and out, over
-// realistic posts.
-func BenchmarkClassify(b *testing.B) {
+// defaultResponder is the responder of the embedded default configuration.
+func defaultResponder(t testing.TB) *bot.Responder {
+	t.Helper()
 	cfg, err := loadConfig("", env(nil))
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
 	resp, err := newResponder(cfg)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
+	return resp
+}
+
+// BenchmarkClassify measures the whole batch path, JSON in and out, over
+// realistic posts.
+func BenchmarkClassify(b *testing.B) {
+	resp := defaultResponder(b)
 	var in bytes.Buffer
 	gen := newGenerator(1)
 	for i := range b.N {

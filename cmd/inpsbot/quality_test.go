@@ -18,14 +18,7 @@ func TestQualityOnHeldOutSets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("evaluation skipped in -short mode")
 	}
-	cfg, err := loadConfig("", env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := newResponder(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := defaultResponder(t)
 	files, err := filepath.Glob("testdata/heldout*.jsonl")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no labelled sets in testdata: %v", err)

@@ -14,14 +14,7 @@ import (
 // of what it has already read, so a line written alone is answered before
 // the next one is written.
 func TestClassifyAnswersEachLineAsItComes(t *testing.T) {
-	cfg, err := loadConfig("", env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := newResponder(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := defaultResponder(t)
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
